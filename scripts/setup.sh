@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# zkcheck setup: make this machine able to run real ZooKeeper ensembles.
+#
+#   1. install what is missing from Debian (docker.io, debootstrap, openjdk-17-jre-headless, zookeeper);
+#   2. start dockerd in the background when no Docker engine answers (keeping the default `bridge`
+#      network, which Testcontainers inspects at start);
+#   3. build the local ZooKeeper image (`zkcheck image build`) when no zkcheck image exists.
+#
+# Idempotent and quick when already done; no TTY or stdin needed (CI). Exits non-zero with a one-line
+# reason when a step cannot be done.
+#
+# Environment:
+#   ZKCHECK_SKIP_DOCKER=1   skip steps 2 and 3 (machines that will only use the `local` provider)
+#   ZKCHECK_SKIP_IMAGE=1    skip step 3
+#   ZKCHECK_CACHE_DIR       where the dockerd log and the image's rootfs cache live (~/.cache/zkcheck)
+#   DOCKER_HOST             a remote engine: then dockerd is never started here
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${ZKCHECK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkcheck}"
+DOCKERD_LOG="$CACHE_DIR/dockerd.log"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() {
+  printf 'setup: error: %s\n' "$*" >&2
+  exit 1
+}
+
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# --- 1. Debian packages -------------------------------------------------------------------------
+missing=()
+# docker.io brings dockerd + containerd + runc; a machine that already has an engine binary (or uses a
+# remote DOCKER_HOST) does not need it.
+if [[ -z "${ZKCHECK_SKIP_DOCKER:-}" ]] && ! command -v dockerd >/dev/null 2>&1 && [[ -z "${DOCKER_HOST:-}" ]]; then
+  missing+=(docker.io)
+fi
+command -v debootstrap >/dev/null 2>&1 || is_installed debootstrap || missing+=(debootstrap)
+is_installed openjdk-17-jre-headless || command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+is_installed zookeeper || missing+=(zookeeper)
+
+if ((${#missing[@]} > 0)); then
+  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get here; install them by hand"
+  [[ "$(id -u)" == 0 ]] || die "missing ${missing[*]}; run as root: sudo apt-get install -y ${missing[*]}"
+  say "installing ${missing[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  apt-get "${apt_opts[@]}" update -qq >/dev/null || die "apt-get update failed"
+  apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null ||
+    die "apt-get install ${missing[*]} failed"
+  # Debian's zookeeper package starts no service by itself, but make sure none holds port 2181.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet zookeeper 2>/dev/null; then
+    systemctl stop zookeeper || true
+  fi
+else
+  say "packages present (java, zookeeper, debootstrap, docker)"
+fi
+
+if [[ -n "${ZKCHECK_SKIP_DOCKER:-}" ]]; then
+  say "ZKCHECK_SKIP_DOCKER set: not starting Docker nor building the image"
+  exit 0
+fi
+
+# --- 2. Docker engine ---------------------------------------------------------------------------
+command -v docker >/dev/null 2>&1 || die "no docker CLI found (install docker.io)"
+if docker info >/dev/null 2>&1; then
+  say "Docker engine answers"
+else
+  [[ -z "${DOCKER_HOST:-}" ]] || die "DOCKER_HOST=$DOCKER_HOST does not answer (docker info failed)"
+  [[ "$(id -u)" == 0 ]] || die "no Docker engine answers; start it as root (sudo dockerd &) or set DOCKER_HOST"
+  command -v dockerd >/dev/null 2>&1 || die "no dockerd binary (apt-get install docker.io)"
+  mkdir -p "$CACHE_DIR"
+  say "starting dockerd in the background (log: $DOCKERD_LOG)"
+  # setsid + nohup: the daemon must outlive this script and not hold its stdout (CI pipes).
+  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  for ((i = 0; i < 120; i++)); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || die "dockerd did not answer within 60 s; last log lines: $(tail -n 3 "$DOCKERD_LOG" | tr '\n' ' ')"
+  say "Docker engine started"
+fi
+if ! docker network inspect bridge >/dev/null 2>&1; then
+  die "Docker has no default 'bridge' network (dockerd --bridge=none?); Testcontainers needs it"
+fi
+
+# --- 3. local ZooKeeper image --------------------------------------------------------------------
+if [[ -n "${ZKCHECK_SKIP_IMAGE:-}" ]]; then
+  say "ZKCHECK_SKIP_IMAGE set: not building the image"
+  exit 0
+fi
+if [[ -n "$(docker images -q --filter label=org.zkcheck.image=zookeeper 2>/dev/null)" ]]; then
+  say "local ZooKeeper image present: $(docker images --filter label=org.zkcheck.image=zookeeper --format '{{.Repository}}:{{.Tag}}' | head -n 1)"
+  exit 0
+fi
+say "building the local ZooKeeper image (about a minute)"
+cd "$ROOT"
+if [[ -x node_modules/.bin/tsx ]]; then
+  # From source, so setup does not depend on the rest of the project compiling.
+  node_modules/.bin/tsx scripts/build-image.ts || die "image build failed (see above)"
+elif [[ -f dist/harness/cli.js ]]; then
+  node bin/zkcheck.js image build || die "image build failed (see above)"
+else
+  die "cannot build the image: run npm install first"
+fi
+say "done"
