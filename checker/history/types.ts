@@ -27,6 +27,11 @@ export interface Op {
   /** Invoke: the argument; completion: the result (JSON-compatible; EDN nil is null). */
   value: unknown;
   error?: unknown;
+  /**
+   * The `index` the input file gave this op, when it differs from its position (e.g. a filtered
+   * Jepsen history). Writers emit it as the op's index again, so it survives a round trip.
+   */
+  sourceIndex?: number;
   /** Any other recorded field (node, zxid, ...) is kept as-is. */
   [extra: string]: unknown;
 }

@@ -1,0 +1,136 @@
+/**
+ * Reading histories: the one entry point for every format zkcheck accepts.
+ *
+ *   const history = await readHistoryFile('run/history.jsonl');
+ *   checkWellFormed(history);             // from ./wellformed.js
+ *   const ops = toOperations(history);    // from ./operations.js
+ *
+ * Every problem with the input is a {@link HistoryError} whose message starts with `file:line:`.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { readEdnHistory } from './edn-history.js';
+import { splitIndependentKeys } from './independent.js';
+import { readJsonl, type ParsedHistory } from './jsonl.js';
+import { JEPSEN_LOG_OP, readPorcupineEtcd, readPorcupineKv } from './porcupine.js';
+import { recordHistorySource } from './source.js';
+import { HistoryError, type History } from './types.js';
+
+/** Formats, as named by `--format`. */
+export const FORMATS = ['jsonl', 'edn', 'porcupine-etcd', 'porcupine-kv'] as const;
+export type HistoryFormat = (typeof FORMATS)[number];
+
+export interface ReadOptions {
+  /** The format; detected from the file name and content when absent. */
+  format?: HistoryFormat;
+  /** Split `[key value]` tuple values into `key` and `value` (Jepsen's independent checker). */
+  independent?: boolean;
+  /** Called with recoverable problems, e.g. a truncated last line of a JSONL history. */
+  onWarning?: (message: string) => void;
+}
+
+export interface ParseOptions extends ReadOptions {
+  /** The file name used in error messages (and for format detection by extension). */
+  file: string;
+}
+
+export function isHistoryFormat(name: string): name is HistoryFormat {
+  return (FORMATS as readonly string[]).includes(name);
+}
+
+/** How many leading lines the content checks look at. */
+const SNIFF_LINES = 20;
+
+/**
+ * Guesses the format of `text` from its content, using the extension of `fileName` to settle
+ * the ambiguous cases: JSON object lines are `jsonl`; Jepsen log lines (`INFO jepsen.util - `)
+ * are `porcupine-etcd`; lines that are each a whole EDN op map are `porcupine-kv`; anything else
+ * is `edn`.
+ */
+export function detectFormat(text: string, fileName: string): HistoryFormat {
+  const ext = extname(fileName).toLowerCase();
+  const lines = leadingLines(text, SNIFF_LINES);
+  if (lines.length === 0) {
+    if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+    if (ext === '.log') return 'porcupine-etcd';
+    return 'edn';
+  }
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext !== '.edn' && /^\{\s*("|\}$)/.test(lines[0])) return 'jsonl';
+  const looksLikeEdn = /^[[({#]/.test(lines[0]);
+  if (ext === '.log' || !looksLikeEdn) {
+    if (JEPSEN_LOG_OP.test(text)) return 'porcupine-etcd';
+  }
+  const kvLine = (line: string) => line.startsWith('{') && line.endsWith('}') && line.includes(':process');
+  if (lines.every(kvLine)) return 'porcupine-kv';
+  return 'edn';
+}
+
+/** Up to `max` lines that are neither blank nor `;` comments, trimmed. */
+function leadingLines(text: string, max: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length && out.length < max) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end).trim();
+    if (line !== '' && !line.startsWith(';')) out.push(line);
+    start = end + 1;
+  }
+  return out;
+}
+
+function readFormat(text: string, format: HistoryFormat, opts: ParseOptions): ParsedHistory {
+  switch (format) {
+    case 'jsonl':
+      return readJsonl(text, opts.file, opts.onWarning);
+    case 'edn':
+      return readEdnHistory(text, opts.file);
+    case 'porcupine-etcd':
+      return readPorcupineEtcd(text, opts.file);
+    case 'porcupine-kv':
+      return readPorcupineKv(text, opts.file);
+  }
+}
+
+/** Parses a whole history held in memory. */
+export function parseHistory(text: string, opts: ParseOptions): History {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content
+  const format = opts.format ?? detectFormat(text, opts.file);
+  if (!isHistoryFormat(format)) {
+    throw new HistoryError(`${opts.file}: unknown history format "${format}" (known: ${FORMATS.join(', ')})`);
+  }
+  const { history, lines } = readFormat(text, format, opts);
+  if (opts.independent) splitIndependentKeys(history, opts.file, lines);
+  if (history.length === 0) opts.onWarning?.(`${opts.file}: the history has no operations`);
+  recordHistorySource(history, { file: opts.file, lines });
+  return history;
+}
+
+/** Reads and parses a history file; unreadable files are HistoryErrors too. */
+export async function readHistoryFile(path: string, opts: ReadOptions = {}): Promise<History> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new HistoryError(`${path}: cannot read the file: ${describeReadError(e)}`);
+  }
+  return parseHistory(text, { ...opts, file: path });
+}
+
+function describeReadError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ERR_STRING_TOO_LONG':
+      return 'too large to read into memory';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
