@@ -1,0 +1,133 @@
+/**
+ * Combinators that decide which threads run a generator's ops: clients vs the nemesis, reserved
+ * groups of threads, and one copy of a generator per thread.
+ */
+import { any, soonest } from './combinators.js';
+import { forChild, restrict, threadLabel } from './context.js';
+import { describe, generator, op, update } from './core.js';
+import { GeneratorError, type Context, type Gen, type Generator, type Thread } from './types.js';
+
+/** `gen` runs only on threads for which `keep` holds, and sees only their events. */
+export function onThreads(keep: (thread: Thread) => boolean, gen: Gen, name = 'onThreads'): Gen {
+  if (gen == null) return null;
+  const self: Generator = generator(
+    name,
+    (ctx) => {
+      const scope = restrict(ctx, keep);
+      if (scope.threads.length === 0) throw new GeneratorError(`${name}(${describe(gen)}): no thread in scope can run it`);
+      const res = op(gen, scope);
+      if (res === null || res === 'pending') return res;
+      return { op: res.op, gen: onThreads(keep, res.gen, name) };
+    },
+    (ctx, event) => (keep(event.thread) ? onThreads(keep, update(gen, restrict(ctx, keep), event), name) : self),
+  );
+  return self;
+}
+
+const isClient = (t: Thread): boolean => t !== 'nemesis';
+const isNemesis = (t: Thread): boolean => t === 'nemesis';
+
+/** `gen` on the client threads only; with `nemesisGen`, that runs beside it on the nemesis thread. */
+export function clients(gen: Gen, nemesisGen?: Gen): Gen {
+  const c = onThreads(isClient, gen, 'clients');
+  return nemesisGen === undefined ? c : any(c, nemesis(nemesisGen));
+}
+
+/** `gen` on the nemesis thread only; with `clientGen`, that runs beside it on the client threads. */
+export function nemesis(gen: Gen, clientGen?: Gen): Gen {
+  const n = onThreads(isNemesis, gen, 'nemesis');
+  return clientGen === undefined ? n : any(n, clients(clientGen));
+}
+
+/**
+ * `reserve(n1, gen1, n2, gen2, ..., rest)`: the first n1 threads in scope run only gen1, the next n2
+ * only gen2, and the remaining threads run `rest` (wrap it in `clients` to keep the nemesis out).
+ * Each op comes from whichever group has the soonest one.
+ */
+export function reserve(...args: (number | Gen)[]): Gen {
+  if (args.length % 2 === 0) {
+    throw new GeneratorError('reserve takes count, generator pairs and then one generator for the rest');
+  }
+  const counts: number[] = [];
+  const gens: Gen[] = [];
+  for (let i = 0; i + 1 < args.length; i += 2) {
+    const n = args[i];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+      throw new GeneratorError(`reserve: argument ${i + 1} must be a thread count >= 1, got ${describe(n)}`);
+    }
+    counts.push(n);
+    gens.push(args[i + 1] as Gen);
+  }
+  gens.push(args[args.length - 1] as Gen);
+  return reserved(counts, gens);
+}
+
+function reserved(counts: readonly number[], gens: readonly Gen[]): Gen {
+  if (gens.every((g) => g == null)) return null;
+  const self: Generator = generator(
+    'reserve',
+    (ctx) => {
+      const scopes = reservedScopes(ctx, counts);
+      return soonest(gens, (g, i) => op(g, forChild(scopes[i], i)), (next) => reserved(counts, next));
+    },
+    (ctx, event) => {
+      const scopes = reservedScopes(ctx, counts);
+      const i = scopes.findIndex((s) => s.threads.includes(event.thread));
+      return i < 0 ? self : reserved(counts, gens.with(i, update(gens[i], scopes[i], event)));
+    },
+  );
+  return self;
+}
+
+/** The narrowed context of each reserved group, then of the rest. */
+function reservedScopes(ctx: Context, counts: readonly number[]): Context[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (ctx.threads.length <= total) {
+    throw new GeneratorError(
+      `reserve(${counts.join(', ')}) needs more than ${total} threads (the rest run the last generator), ` +
+        `but has ${ctx.threads.length}`,
+    );
+  }
+  const scopes: Context[] = [];
+  let start = 0;
+  for (const n of counts) {
+    const group = new Set(ctx.threads.slice(start, start + n));
+    scopes.push(restrict(ctx, (t) => group.has(t)));
+    start += n;
+  }
+  const others = new Set(ctx.threads.slice(start));
+  scopes.push(restrict(ctx, (t) => others.has(t)));
+  return scopes;
+}
+
+/**
+ * A separate copy of `gen` for every thread in scope, each running only on its own thread (e.g.
+ * "each thread does one final read"). Exhausted when every copy is.
+ */
+export function eachThread(gen: Gen): Gen {
+  return gen == null ? null : perThread(gen, new Map());
+}
+
+function perThread(original: Gen, states: ReadonlyMap<Thread, Gen>): Gen {
+  const copyOf = (t: Thread): Gen => (states.has(t) ? states.get(t) : original);
+  const self: Generator = generator(
+    'eachThread',
+    (ctx) =>
+      soonest(
+        ctx.threads.map(copyOf),
+        (g, i) => op(g, forChild(onlyThread(ctx, ctx.threads[i]), threadLabel(ctx.threads[i]))),
+        (next) => perThread(original, new Map(ctx.threads.map((t, i) => [t, next[i]]))),
+      ),
+    (ctx, event) => {
+      if (!ctx.threads.includes(event.thread)) return self;
+      const next = update(copyOf(event.thread), onlyThread(ctx, event.thread), event);
+      return perThread(original, new Map(states).set(event.thread, next));
+    },
+  );
+  return self;
+}
+
+/** `ctx` narrowed to one thread (cheaper than `restrict` when called for every thread). */
+function onlyThread(ctx: Context, thread: Thread): Context {
+  return { ...ctx, threads: [thread], free: ctx.free.has(thread) ? new Set([thread]) : new Set() };
+}

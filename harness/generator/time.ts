@@ -1,0 +1,81 @@
+/** Combinators about time. Durations are given in seconds (as in test configs); times are ns. */
+import { forChild } from './context.js';
+import { generator, op, update } from './core.js';
+import { fork, nextFloat } from './rng.js';
+import { GeneratorError, type Gen } from './types.js';
+
+export const NS_PER_SECOND = 1_000_000_000;
+
+function toNs(seconds: number, what: string): number {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new GeneratorError(`${what} needs a finite number of seconds >= 0, got ${seconds}`);
+  }
+  return Math.round(seconds * NS_PER_SECOND);
+}
+
+/**
+ * Ops from `gen` for `seconds`, counted from its first op; then exhausted. No op is emitted whose
+ * time is at or past the deadline (ops already running finish normally).
+ */
+export function timeLimit(seconds: number, gen: Gen): Gen {
+  return timeLimitFrom(toNs(seconds, 'timeLimit'), undefined, gen);
+}
+
+function timeLimitFrom(dt: number, deadline: number | undefined, gen: Gen): Gen {
+  if (gen == null) return null;
+  return generator(
+    'timeLimit',
+    (ctx) => {
+      const end = deadline ?? ctx.time + dt;
+      if (ctx.time >= end) return null;
+      const res = op(gen, ctx);
+      if (res === null || res === 'pending') return res;
+      if (res.op.time >= end) return null;
+      return { op: res.op, gen: timeLimitFrom(dt, end, res.gen) };
+    },
+    (ctx, event) => timeLimitFrom(dt, deadline, update(gen, ctx, event)),
+  );
+}
+
+/**
+ * Spaces ops from `gen` by random gaps drawn uniformly from [0, 2·seconds), from the seeded RNG, so
+ * they average one per `seconds` across all threads (a total rate, not per thread). The first op
+ * is not delayed. When every thread is busy the schedule slips rather than bursting afterwards.
+ */
+export function stagger(seconds: number, gen: Gen): Gen {
+  return spaced(toNs(seconds, 'stagger'), true, undefined, gen);
+}
+
+/** A total rate limit of about `opsPerSecond` with random spacing: `stagger(1 / opsPerSecond)`. */
+export function rate(opsPerSecond: number, gen: Gen): Gen {
+  if (!(opsPerSecond > 0) || !Number.isFinite(opsPerSecond)) {
+    throw new GeneratorError(`rate needs ops per second > 0, got ${opsPerSecond}`);
+  }
+  return stagger(1 / opsPerSecond, gen);
+}
+
+/** Exactly `seconds` between consecutive ops from `gen` (the first is not delayed). */
+export function delay(seconds: number, gen: Gen): Gen {
+  return spaced(toNs(seconds, 'delay'), false, undefined, gen);
+}
+
+function spaced(dt: number, jitter: boolean, next: number | undefined, gen: Gen): Gen {
+  if (gen == null) return null;
+  return generator(
+    jitter ? 'stagger' : 'delay',
+    (ctx) => {
+      const res = op(gen, forChild(ctx, 0));
+      if (res === null || res === 'pending') return res;
+      const time = next === undefined ? res.op.time : Math.max(res.op.time, next);
+      const gap = jitter ? Math.floor(nextFloat(fork(ctx.rng, 1))[0] * 2 * dt) : dt;
+      return { op: { ...res.op, time }, gen: spaced(dt, jitter, time + gap, res.gen) };
+    },
+    (ctx, event) => spaced(dt, jitter, next, update(gen, ctx, event)),
+  );
+}
+
+/** One op that holds a free thread for `seconds` (in `phases`, everything waits for it). */
+export function sleep(seconds: number): Gen {
+  toNs(seconds, 'sleep');
+  return { type: 'sleep', f: 'sleep', value: seconds };
+}
