@@ -454,7 +454,9 @@ export class EdnParser {
       this.pos += 2;
       if (this.skipWhitespace() === -1) this.fail('#_ at the end of input has no form to discard');
       // `#_ #_ a b` discards both a and b: keep reading until one real form is consumed.
-      while (this.readForm(depth) === DISCARDED) {
+      // Counted as nesting so that a long chain of `#_ #_ …` cannot overflow the stack.
+      const inner = this.enter(depth);
+      while (this.readForm(inner) === DISCARDED) {
         if (this.skipWhitespace() === -1) this.fail('#_ at the end of input has no form to discard');
       }
       return DISCARDED;
@@ -476,6 +478,7 @@ export class EdnParser {
     }
     // A tagged literal `#tag value` (also `#:ns{…}` namespaced maps): read the value, drop the tag.
     const tagLine = this.line;
+    const inner = this.enter(depth); // `#a #b #c … x` nests
     this.pos++;
     const tag = this.readToken();
     for (;;) {
@@ -483,7 +486,7 @@ export class EdnParser {
       if (c === -1 || c === RPAREN || c === RBRACKET || c === RBRACE) {
         this.fail(`tag #${excerpt(tag)} has no value`, tagLine);
       }
-      const value = this.readForm(depth);
+      const value = this.readForm(inner);
       if (value !== DISCARDED) return value;
     }
   }

@@ -1,0 +1,284 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectFormat, parseHistory, readHistoryFile, type HistoryFormat } from './read.js';
+import { historySource } from './source.js';
+import { HistoryError, type History } from './types.js';
+
+function parseError(text: string, file: string, format?: HistoryFormat, independent = false): string {
+  try {
+    parseHistory(text, { file, format, independent });
+  } catch (e) {
+    expect(e).toBeInstanceOf(HistoryError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the input to be rejected');
+}
+
+describe('jsonl reader', () => {
+  const text = [
+    '{"index":0,"time":10,"process":0,"type":"invoke","f":"write","key":"k","value":3}',
+    '',
+    '{"index":1,"time":25,"process":0,"type":"ok","f":"write","key":"k","value":3,"node":"n1"}',
+    '{"index":2,"time":30,"process":"nemesis","type":"info","f":"partition","value":{"cut":["n1"]}}',
+    '{"index":3,"process":1,"type":"invoke","f":"read","value":null}',
+  ].join('\n');
+
+  it('reads ops, ignores blank lines and keeps extra fields', () => {
+    const h = parseHistory(text, { file: 'h.jsonl' });
+    expect(h).toEqual([
+      { index: 0, time: 10, process: 0, type: 'invoke', f: 'write', key: 'k', value: 3 },
+      { index: 1, time: 25, process: 0, type: 'ok', f: 'write', key: 'k', value: 3, node: 'n1' },
+      { index: 2, time: 30, process: 'nemesis', type: 'info', f: 'partition', value: { cut: ['n1'] } },
+      { index: 3, time: -1, process: 1, type: 'invoke', f: 'read', value: null },
+    ]);
+    expect(historySource(h)).toEqual({ file: 'h.jsonl', lines: [1, 3, 4, 5] });
+  });
+
+  it('drops a truncated last line with a warning', () => {
+    const warnings: string[] = [];
+    const h = parseHistory(`${text}\n{"index":4,"time":40,"pro`, {
+      file: 'h.jsonl',
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(h).toHaveLength(4);
+    expect(warnings).toEqual([
+      'h.jsonl:6: ignoring a truncated last line (the writer stopped mid-line): {"index":4,"time":40,"pro',
+    ]);
+  });
+
+  it('rejects a bad line that is not the cut-off end of the file', () => {
+    expect(parseError(`${text}\n{"index":4,"time":40,"pro\n`, 'h.jsonl')).toMatch(
+      /^h\.jsonl:6: invalid JSON: /,
+    );
+    expect(parseError(`{"index":0,"pro\n${text}`, 'h.jsonl')).toMatch(/^h\.jsonl:1: invalid JSON: /);
+    expect(parseError('[1,2]\n', 'h.jsonl', 'jsonl')).toBe(
+      'h.jsonl:1: expected a JSON object (one op per line)',
+    );
+  });
+
+  it.each([
+    ['{"process":0,"type":"begin","f":"read"}', '"type" must be one of invoke, ok, fail, info (got "begin")'],
+    [
+      '{"process":-1,"type":"invoke","f":"read"}',
+      '"process" must be a non-negative integer or nemesis (got -1)',
+    ],
+    [
+      '{"process":1.5,"type":"invoke","f":"read"}',
+      '"process" must be a non-negative integer or nemesis (got 1.5)',
+    ],
+    ['{"process":0,"type":"invoke"}', '"f" must be a non-empty string (got nothing)'],
+    ['{"process":0,"type":"invoke","f":"r","time":"x"}', '"time" must be a number of nanoseconds (got "x")'],
+    ['{"process":0,"type":"invoke","f":"r","key":[1]}', '"key" must be a string or a number (got [1])'],
+    ['{"process":0,"type":"invoke","f":"r","index":-2}', '"index" must be a non-negative integer (got -2)'],
+  ])('validates fields: %s', (line, message) => {
+    expect(parseError(`\n${line}\n`, 'h.jsonl')).toBe(`h.jsonl:2: ${message}`);
+  });
+
+  it('rejects absurdly nested values', () => {
+    const deep = `{"process":0,"type":"invoke","f":"r","value":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    expect(parseError(deep, 'h.jsonl')).toBe('h.jsonl:1: values nested more than 256 levels deep');
+  });
+
+  it('keeps an index that differs from the position as sourceIndex', () => {
+    const h = parseHistory('{"index":7,"process":0,"type":"invoke","f":"r"}', { file: 'h.jsonl' });
+    expect(h[0]).toMatchObject({ index: 0, sourceIndex: 7 });
+  });
+});
+
+describe('edn reader', () => {
+  const ops = [
+    '{:process 0, :type :invoke, :f :read, :value nil}',
+    '{:process :nemesis, :type :info, :f :start, :value "cut"}',
+    '{:process 0, :type :ok, :f :read, :value 3, :time 99, :error nil}',
+  ];
+  const expected: History = [
+    { index: 0, time: -1, process: 0, type: 'invoke', f: 'read', value: null },
+    { index: 1, time: -1, process: 'nemesis', type: 'info', f: 'start', value: 'cut' },
+    { index: 2, time: 99, process: 0, type: 'ok', f: 'read', value: 3, error: null },
+  ];
+
+  it.each([
+    ['a vector', `; comment\n[${ops.join('\n ')}]\n`],
+    ['a list', `(${ops.join('\n ')})`],
+    ['a bare sequence', `${ops.join('\n')}\n`],
+    ['tagged op records', `[${ops.map((o) => `#jepsen.history.Op${o}`).join('\n')}]`],
+  ])('reads %s of op maps', (_name, text) => {
+    const h = parseHistory(text, { file: 'h.edn', format: 'edn' });
+    expect(h).toEqual(expected);
+  });
+
+  it('records the line each op starts on', () => {
+    const h = parseHistory(
+      `; c\n[{:process 0,\n  :type :invoke, :f :read}\n {:process 0, :type :ok, :f :read}]`,
+      {
+        file: 'h.edn',
+      },
+    );
+    expect(historySource(h)?.lines).toEqual([2, 4]);
+  });
+
+  it('names the line of a bad op', () => {
+    expect(
+      parseError('[{:process 0, :type :invoke, :f :read}\n {:process 0 :type :done, :f :read}]', 'h.edn'),
+    ).toBe('h.edn:2: :type must be one of invoke, ok, fail, info (got "done")');
+    expect(parseError('[{:process 0, :type :invoke, :f :read}\n 42]', 'h.edn')).toBe(
+      'h.edn:2: expected an op map like {:process 0, :type :invoke, ...}, got 42',
+    );
+    expect(parseError('[]\n[]', 'h.edn')).toBe(
+      'h.edn:2: unexpected data after the end of the history (the history opened on line 1 is already closed)',
+    );
+  });
+});
+
+describe('--independent', () => {
+  const text = `[
+{:process 0, :type :invoke, :f :write, :value [:x 1]}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 0, :type :ok, :f :write, :value [:x 1]}
+{:process 1, :type :ok, :f :read, :value ["y" 2]}
+{:process 2, :type :invoke, :f :cas, :value [7 [1 2]]}
+{:process 2, :type :info, :f :cas, :value :timed-out}
+{:process :nemesis, :type :info, :f :start, :value [:a :b]}]`;
+
+  it('splits [key value] tuples, and shares keys between invokes and completions', () => {
+    const h = parseHistory(text, { file: 'i.edn', independent: true });
+    expect(h.map((o) => [o.process, o.type, o.key, o.value])).toEqual([
+      [0, 'invoke', 'x', 1],
+      [1, 'invoke', 'y', null],
+      [0, 'ok', 'x', 1],
+      [1, 'ok', 'y', 2],
+      [2, 'invoke', 7, [1, 2]],
+      [2, 'info', 7, 'timed-out'],
+      ['nemesis', 'info', undefined, ['a', 'b']],
+    ]);
+  });
+
+  it('leaves tuples alone without --independent', () => {
+    const h = parseHistory(text, { file: 'i.edn' });
+    expect(h[0]).toMatchObject({ value: ['x', 1] });
+    expect(h[0].key).toBeUndefined();
+  });
+
+  it('rejects a client op whose key cannot be known', () => {
+    expect(
+      parseError(
+        '[{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :info, :f :read}]',
+        'i.edn',
+        'edn',
+        true,
+      ),
+    ).toBe(
+      "i.edn:1: with --independent, a client op's value must be a [key value] tuple (got null, and no completion names the key)",
+    );
+  });
+});
+
+describe('porcupine-etcd reader', () => {
+  const log = [
+    'INFO  jepsen.util - 0\t:invoke\t:read\tnil',
+    'some other log line',
+    'INFO  jepsen.util - 1   :invoke :cas    [1 2]',
+    'INFO  jepsen.util - 0\t:ok\t:read\t3',
+    'INFO  jepsen.util - 1\t:info\t:cas\t:timed-out',
+    '',
+  ].join('\n');
+
+  it('reads op lines separated by tabs or spaces and skips other lines', () => {
+    const h = parseHistory(log, { file: 'etcd.log' });
+    expect(h).toEqual([
+      { index: 0, time: -1, process: 0, type: 'invoke', f: 'read', value: null },
+      { index: 1, time: -1, process: 1, type: 'invoke', f: 'cas', value: [1, 2] },
+      { index: 2, time: -1, process: 0, type: 'ok', f: 'read', value: 3 },
+      { index: 3, time: -1, process: 1, type: 'info', f: 'cas', value: 'timed-out' },
+    ]);
+    expect(historySource(h)?.lines).toEqual([1, 3, 4, 5]);
+  });
+
+  it('names the line of a malformed op line', () => {
+    expect(parseError('INFO  jepsen.util - 0\t:invoke\t:read', 'e.log')).toBe(
+      'e.log:1: expected "PROCESS TYPE F VALUE" after "jepsen.util - ", got "0\\t:invoke\\t:read"',
+    );
+    expect(parseError('x\nINFO  jepsen.util - 0\t:invoke\t:cas\t[1 2', 'e.log')).toBe(
+      'e.log:2: unexpected end of input: the vector opened on line 2 is never closed',
+    );
+    expect(parseError('INFO  jepsen.util - p\t:invoke\t:read\tnil', 'e.log')).toBe(
+      'e.log:1: :process must be a non-negative integer or nemesis (got "p")',
+    );
+  });
+});
+
+describe('porcupine-kv reader', () => {
+  it('reads one op map per line', () => {
+    const text =
+      '{:process 0, :type :invoke, :f :get, :key "1", :value nil}\n\n{:process 0, :type :ok, :f :get, :key "1", :value "x"}\n';
+    const h = parseHistory(text, { file: 'c01-ok.txt' });
+    expect(h).toEqual([
+      { index: 0, time: -1, process: 0, type: 'invoke', f: 'get', key: '1', value: null },
+      { index: 1, time: -1, process: 0, type: 'ok', f: 'get', key: '1', value: 'x' },
+    ]);
+    expect(historySource(h)?.lines).toEqual([1, 3]);
+  });
+
+  it('rejects two maps on a line', () => {
+    expect(parseError('{:process 0, :type :invoke, :f :get} {:process 1}', 'kv.txt', 'porcupine-kv')).toBe(
+      'kv.txt:1: expected one op map per line',
+    );
+  });
+});
+
+describe('format detection', () => {
+  it.each<[string, string, HistoryFormat]>([
+    ['history.jsonl', '{"index":0}', 'jsonl'],
+    ['history.txt', '\n  {"index":0}\n', 'jsonl'],
+    ['history.jsonl', '', 'jsonl'],
+    ['etcd_000.log', 'INFO  jepsen.util - 0\t:invoke\t:read\tnil', 'porcupine-etcd'],
+    ['x.txt', 'starting\nINFO  jepsen.util - 0\t:invoke\t:read\tnil', 'porcupine-etcd'],
+    ['c01.txt', '{:process 0, :type :invoke}\n{:process 0, :type :ok}', 'porcupine-kv'],
+    ['h.edn', '[{:process 0, :type :invoke}]', 'edn'],
+    ['h.edn', '; comment\n{:process 0,\n :type :invoke}', 'edn'],
+    ['h.txt', '({:process 0, :type :invoke})', 'edn'],
+    ['empty', '', 'edn'],
+  ])('%s %j is %s', (file, text, format) => {
+    expect(detectFormat(text, file)).toBe(format);
+  });
+
+  it('rejects an unknown --format value', () => {
+    expect(parseError('', 'h', 'xml' as HistoryFormat)).toBe(
+      'h: unknown history format "xml" (known: jsonl, edn, porcupine-etcd, porcupine-kv)',
+    );
+  });
+
+  it('warns about an empty history', () => {
+    const warnings: string[] = [];
+    expect(parseHistory('; nothing\n', { file: 'e.edn', onWarning: (m) => warnings.push(m) })).toEqual([]);
+    expect(warnings).toEqual(['e.edn: the history has no operations']);
+  });
+});
+
+describe('readHistoryFile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zkcheck-history-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a file, stripping a byte-order mark', async () => {
+    const path = join(dir, 'h.edn');
+    await writeFile(path, '\ufeff[{:process 0, :type :invoke, :f :read, :value nil}]');
+    const h = await readHistoryFile(path);
+    expect(h).toEqual([{ index: 0, time: -1, process: 0, type: 'invoke', f: 'read', value: null }]);
+    expect(historySource(h)?.file).toBe(path);
+  });
+
+  it('turns unreadable files into HistoryErrors', async () => {
+    await expect(readHistoryFile(join(dir, 'missing.jsonl'))).rejects.toThrow(
+      new HistoryError(`${join(dir, 'missing.jsonl')}: cannot read the file: no such file`),
+    );
+    await expect(readHistoryFile(dir)).rejects.toBeInstanceOf(HistoryError);
+    await expect(readHistoryFile(dir)).rejects.toThrow(/it is a directory/);
+  });
+});
