@@ -8,7 +8,15 @@ import type { Operation } from '../history/types.js';
  * `undefined`; `explain` is only called when building a report. An op whose outcome is unknown
  * (`op.status === 'info'`) must be stepped as "it took effect" (the search separately considers
  * that it never did). Nondeterministic models (e.g. an unknown dequeue from an unordered queue)
- * implement `stepAll` instead, returning every possible next state.
+ * implement `stepAll` instead, returning every possible next state; a search must then use
+ * `stepAll`, which is authoritative (their `step` throws where the outcome is ambiguous).
+ *
+ * States are opaque to the search. They are valid only with the model instance that made them:
+ * models intern values as small integers per instance, so states must not cross instances (a
+ * worker thread builds its own model with `getModel`). A state is never mutated.
+ *
+ * An op whose shape the model cannot read (unknown `f`, a cas without `[expected, new]`) is bad
+ * input, not an inconsistency: `validate` names the problem, and `step` throws a `ModelError`.
  */
 export interface Model<S = unknown> {
   readonly name: string;
@@ -17,7 +25,11 @@ export interface Model<S = unknown> {
   stepAll?(state: S, op: Operation): S[];
   /** Structural equality; default compares `hash`. */
   equal?(a: S, b: S): boolean;
-  /** A string or number equal for equal states; default: JSON of the state. */
+  /**
+   * A string or number equal exactly for equal states; default: JSON of the state. Our models
+   * keep string and number hashes apart (a string hash never equals `String()` of a number
+   * hash), and models with `stepAll` never put U+0001 in a hash (a separator for sets of states).
+   */
   hash?(state: S): string | number;
   /**
    * Split into independent sub-histories ("the history is linearizable iff every part is").
@@ -28,10 +40,41 @@ export interface Model<S = unknown> {
   explain?(state: S, op: Operation): string;
   /** A human-readable rendering of a state. */
   describe?(state: S): string;
+  /**
+   * True when `op` leaves every state unchanged wherever it is legal (a read, a dequeue that
+   * found the queue empty). A search may linearize such an op as soon as it is legal, without
+   * trying it later. Leaving one particular state unchanged is not enough: `write 1` in a
+   * register holding 1 changes nothing there but does elsewhere. Default: false.
+   */
+  readOnly?(op: Operation): boolean;
+  /**
+   * The problem with an op's shape for this model (one line), or undefined when the model can
+   * step it. Lets a caller reject bad input (exit 254) before searching.
+   */
+  validate?(op: Operation): string | undefined;
 }
 
 /** Options every model factory accepts. */
 export interface ModelOptions {
-  /** Initial value (registers) or initial map (multi-register); EDN nil is null. */
+  /**
+   * Initial value (registers), initial map (multi-register, kv), initial elements (queues, set),
+   * held or not (mutex: boolean), initial holder (lock). EDN nil is null.
+   */
   init?: unknown;
+  /**
+   * What a read that returns null means, for `register`, `cas-register` and `multi-register`.
+   * `absent`: the register holds null (it starts absent, or null was written) — Porcupine's etcd
+   * model. `unknown`: the read reported nothing and constrains nothing — Knossos's models, whose
+   * reads carry nil when no value is known. Default: `absent` when the model starts absent
+   * (init null or not given), `unknown` when it starts from a non-null value.
+   */
+  nullRead?: 'absent' | 'unknown';
+}
+
+/** Bad model options or an op the model cannot read: bad input, not an inconsistency. */
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
 }

@@ -1,0 +1,83 @@
+/**
+ * `register`: one value, read and written (Knossos's `register`). The state is the interned id
+ * of the value held, so hashing and comparing states is comparing small integers.
+ *
+ *   read   invoke any (usually null), ok output: the value read
+ *   write  invoke v, ok output ignored (an echo of v in Jepsen and Porcupine histories)
+ *
+ * A read reporting null means "the register holds null" or "nothing known", per
+ * `ModelOptions.nullRead` (default: null means absent when the register starts as null).
+ * `cas-register.ts` builds on this file.
+ */
+import type { Operation } from '../history/types.js';
+import type { Model, ModelOptions } from './model.js';
+import { knownOutput, malformed, nullReadMode, render, unsupported, ValueTable } from './values.js';
+
+export function registerModel(options: ModelOptions = {}): Model<number> {
+  return buildRegister('register', options, false);
+}
+
+/** A register with `read` and `write`, plus `cas [expected new]` when `withCas`. */
+export function buildRegister(name: string, options: ModelOptions, withCas: boolean): Model<number> {
+  const values = new ValueTable();
+  const init = options.init === undefined ? null : options.init;
+  const initId = values.id(init);
+  const nullRead = nullReadMode(options, init === null);
+  const fs = withCas ? ['read', 'write', 'cas'] : ['read', 'write'];
+
+  const casPair = (op: Operation): [unknown, unknown] => {
+    const pair = op.input;
+    if (!Array.isArray(pair) || pair.length !== 2) throw malformed(name, op, `needs [expected new], got ${render(pair)}`);
+    return pair as [unknown, unknown];
+  };
+
+  const readLegal = (state: number, read: unknown): boolean => {
+    if (read === undefined) return true;
+    if (read === null && nullRead === 'unknown') return true;
+    return values.find(read) === state;
+  };
+
+  const model: Model<number> = {
+    name,
+    init: () => initId,
+    step(state, op) {
+      switch (op.f) {
+        case 'read':
+          return readLegal(state, knownOutput(op)) ? state : undefined;
+        case 'write':
+          return values.id(op.input);
+        case 'cas':
+          if (withCas) {
+            const [expected, next] = casPair(op);
+            // An unknown-outcome cas that did not match had no effect: the same as never happening.
+            return values.find(expected) === state ? values.id(next) : undefined;
+          }
+      }
+      throw unsupported(name, op, fs);
+    },
+    equal: (a, b) => a === b,
+    readOnly: (op) => op.f === 'read',
+    hash: (state) => state,
+    describe: (state) => render(values.value(state)),
+    explain(state, op) {
+      const held = render(values.value(state));
+      if (op.f === 'read') {
+        const read = knownOutput(op);
+        return readLegal(state, read) ? `read ${render(read)} is legal` : `read ${render(read)} but the register holds ${held}`;
+      }
+      if (op.f === 'cas' && withCas) {
+        const [expected, next] = casPair(op);
+        if (values.find(expected) !== state) return `cas from ${render(expected)} to ${render(next)} but the register holds ${held}`;
+      }
+      return `${op.f} ${render(op.input)} is legal when the register holds ${held}`;
+    },
+    validate(op) {
+      if (!fs.includes(op.f)) return unsupported(name, op, fs).message;
+      if (op.f === 'cas' && (!Array.isArray(op.input) || op.input.length !== 2)) {
+        return malformed(name, op, `needs [expected new], got ${render(op.input)}`).message;
+      }
+      return undefined;
+    },
+  };
+  return model;
+}
