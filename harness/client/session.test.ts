@@ -58,6 +58,7 @@ describe.skipIf(skip)('ZkSession on a real ZooKeeper', () => {
   it('opens a session with the timeout the server granted', async () => {
     const session = await open();
     expect(session.usable).toBe(true);
+    expect(session.connected).toBe(true);
     expect(session.sessionId).toMatch(/^0x[0-9a-f]+$/);
     expect(session.negotiatedTimeoutMs).toBe(4_000);
   });
@@ -210,6 +211,7 @@ describe.skipIf(skip)('ZkSession on a real ZooKeeper', () => {
     await session.close(); // idempotent
     expect(session.usable).toBe(false);
     expect(session.brokenReason).toBe('closed');
+    expect(session.connected).toBe(false);
     expect(await zk.fourLetter('cons')).not.toContain(`sid=${id}`);
     const error = await failure(session.getData(root));
     expect(error.name).toBe('NOT_SENT');

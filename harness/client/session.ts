@@ -142,6 +142,7 @@ export class ZkSession {
   private readonly inFlight = new Set<InFlight>();
   private lastReply: ReplyHeader | undefined;
   private broken: string | undefined;
+  private linkUp = false;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -159,6 +160,12 @@ export class ZkSession {
       this.lastReply = header;
     });
     this.client.on('expired', () => this.markBroken('session expired'));
+    this.client.on('connected', () => {
+      this.linkUp = true;
+    });
+    this.client.on('disconnected', () => {
+      this.linkUp = false;
+    });
   }
 
   /** Opens a session on one server; rejects with CONNECT_TIMEOUT (or SESSION_EXPIRED) and cleans up. */
@@ -209,6 +216,14 @@ export class ZkSession {
   /** Why the session is not usable, e.g. "getData /k: DEADLINE", "session expired", "closed". */
   get brokenReason(): string | undefined {
     return this.broken;
+  }
+
+  /**
+   * Whether the library currently holds a live connection. A drop with no call in flight does
+   * not retire the session: the library reconnects and calls made meanwhile wait in its queue.
+   */
+  get connected(): boolean {
+    return this.linkUp && this.closing === undefined;
   }
 
   /** The session id as ZooKeeper prints it (`0x…`). */
