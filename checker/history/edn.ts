@@ -23,6 +23,7 @@
  * Nesting is bounded by {@link MAX_EDN_DEPTH} so hostile input cannot overflow the stack.
  * Every problem is a {@link HistoryError} naming the file and the 1-based line.
  */
+import { printable } from './record.js';
 import { HistoryError } from './types.js';
 
 /** Deepest nesting of collections accepted; real histories nest a handful of levels. */
@@ -116,8 +117,7 @@ const STRING_ESCAPES: Record<number, string> = {
 
 /** A short, single-line rendering of a piece of input for error messages. */
 function excerpt(s: string): string {
-  const flat = s.replace(/\s+/g, ' ');
-  return flat.length > 30 ? `${flat.slice(0, 30)}…` : flat;
+  return printable(s, 30);
 }
 
 /**
@@ -300,7 +300,9 @@ export class EdnParser {
       const c = this.skipWhitespace();
       if (c === RBRACE) {
         if (key !== DISCARDED) {
-          this.fail(`the map opened on line ${startLine} has a key (${ednKeyString(key)}) with no value`);
+          this.fail(
+            `the map opened on line ${startLine} has a key (${excerpt(ednKeyString(key))}) with no value`,
+          );
         }
         this.pos++;
         return out;
@@ -474,7 +476,9 @@ export class EdnParser {
       return this.readRegexString();
     }
     if (Number.isNaN(next) || isDelimiter(next) || next === BACKSLASH) {
-      return this.fail(`unsupported dispatch '#${Number.isNaN(next) ? '' : String.fromCharCode(next)}'`);
+      return this.fail(
+        `unsupported dispatch '#${Number.isNaN(next) ? '' : excerpt(String.fromCharCode(next))}'`,
+      );
     }
     // A tagged literal `#tag value` (also `#:ns{…}` namespaced maps): read the value, drop the tag.
     const tagLine = this.line;

@@ -63,8 +63,9 @@ if (!present) {
 
     it.each(expected.map((row) => [row.file, row.format]))(
       '%s reads as %s, also when detected, and is well-formed',
-      (file) => {
+      (file, format) => {
         const text = readFileSync(join(dataDir, file), 'utf8');
+        expect(detectFormat(text, file)).toBe(format);
         const h = read(file);
         expect(h.length).toBeGreaterThan(0);
         expect(parseHistory(text, { file })).toEqual(h);

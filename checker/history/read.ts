@@ -13,6 +13,7 @@ import { readEdnHistory } from './edn-history.js';
 import { splitIndependentKeys } from './independent.js';
 import { readJsonl, type ParsedHistory } from './jsonl.js';
 import { JEPSEN_LOG_OP, readPorcupineEtcd, readPorcupineKv } from './porcupine.js';
+import { printable } from './record.js';
 import { recordHistorySource } from './source.js';
 import { HistoryError, type History } from './types.js';
 
@@ -98,7 +99,9 @@ export function parseHistory(text: string, opts: ParseOptions): History {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content
   const format = opts.format ?? detectFormat(text, opts.file);
   if (!isHistoryFormat(format)) {
-    throw new HistoryError(`${opts.file}: unknown history format "${format}" (known: ${FORMATS.join(', ')})`);
+    throw new HistoryError(
+      `${opts.file}: unknown history format "${printable(format)}" (known: ${FORMATS.join(', ')})`,
+    );
   }
   const { history, lines } = readFormat(text, format, opts);
   if (opts.independent) splitIndependentKeys(history, opts.file, lines);

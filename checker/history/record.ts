@@ -24,6 +24,20 @@ export function describeValue(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+/**
+ * Text from the input made safe for a one-line message: cut to `max` characters, control
+ * characters (newlines included) escaped as in JSON.
+ */
+export function printable(text: string, max = 40): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  let out = '';
+  for (const ch of cut) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029 ? JSON.stringify(ch).slice(1, -1) : ch;
+  }
+  return out;
+}
+
 function fieldName(name: string, style: FieldStyle): string {
   return style === 'edn' ? `:${name}` : `"${name}"`;
 }

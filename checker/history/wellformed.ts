@@ -10,7 +10,7 @@
  * - Invokes never completed are fine: they are open to the end of the history, like `info`.
  * - Nemesis ops follow none of these rules and are skipped.
  */
-import { describeValue, isKey, isOpType, isProcess } from './record.js';
+import { describeValue, isKey, isOpType, isProcess, printable } from './record.js';
 import { historySource } from './source.js';
 import { HistoryError, type History, type Op } from './types.js';
 
@@ -43,7 +43,7 @@ export function checkWellFormed(history: History, file?: string): void {
       if (pending !== undefined) {
         fail(
           i,
-          `process ${p} invokes ${op.f} while its ${history[pending].f} invoked at ${where(pending)} is still ` +
+          `process ${p} invokes ${printable(op.f)} while its ${printable(history[pending].f)} invoked at ${where(pending)} is still ` +
             'outstanding (a process runs one op at a time)',
         );
       }
@@ -51,7 +51,7 @@ export function checkWellFormed(history: History, file?: string): void {
       if (crash !== undefined) {
         fail(
           i,
-          `process ${p} invokes ${op.f} after its ${history[crash].f} ended info at ${where(crash)} ` +
+          `process ${p} invokes ${printable(op.f)} after its ${printable(history[crash].f)} ended info at ${where(crash)} ` +
             '(a process whose op ended info must never invoke again)',
         );
       }
@@ -62,7 +62,7 @@ export function checkWellFormed(history: History, file?: string): void {
       const crash = crashed.get(p);
       fail(
         i,
-        `${op.type} ${op.f} of process ${p} has no invoke` +
+        `${op.type} ${printable(op.f)} of process ${p} has no invoke` +
           (crash !== undefined ? ` (the process's last op already ended info at ${where(crash)})` : ''),
       );
       continue;
@@ -71,13 +71,13 @@ export function checkWellFormed(history: History, file?: string): void {
     if (invoke.f !== op.f) {
       fail(
         i,
-        `${op.type} ${op.f} of process ${p} does not match its invoke of ${invoke.f} at ${where(pending)}`,
+        `${op.type} ${printable(op.f)} of process ${p} does not match its invoke of ${printable(invoke.f)} at ${where(pending)}`,
       );
     }
     if (op.key !== undefined && op.key !== invoke.key) {
       fail(
         i,
-        `${op.type} ${op.f} of process ${p} has key ${describeValue(op.key)} but its invoke at ${where(pending)} ` +
+        `${op.type} ${printable(op.f)} of process ${p} has key ${describeValue(op.key)} but its invoke at ${where(pending)} ` +
           (invoke.key === undefined ? 'has no key' : `has key ${describeValue(invoke.key)}`),
       );
     }
