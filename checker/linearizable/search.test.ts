@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { History, Op, Operation } from '../history/types.js';
+import { toOperations } from '../history/operations.js';
+import { getModel } from '../models/index.js';
+import {
+  casRegister,
+  fifoQueue,
+  mutex,
+  simulateHistory,
+  smallValueRegister,
+  type SimulatedObject,
+} from '../testing/simulate.js';
+import { bruteForceLinearizable } from './bruteforce.js';
+import { checkLinearizable, resolveModel } from './check.js';
+import { searchLinearization } from './search.js';
+
+/** Builds operations from [process, f, input, output, call, ret] rows; ret Infinity = info. */
+function ops(rows: Array<[number, string, unknown, unknown, number, number]>): Operation[] {
+  return rows.map(([process, f, input, output, call, ret], id) => ({
+    id,
+    process,
+    f,
+    input,
+    output: ret === Infinity ? undefined : output,
+    status: ret === Infinity ? 'info' : 'ok',
+    call,
+    ret,
+    invokeIndex: call,
+    ...(ret === Infinity ? {} : { completeIndex: ret }),
+  }));
+}
+
+const cas = (init: unknown = null) => resolveModel({ name: 'cas-register', options: { init } });
+
+describe('searchLinearization', () => {
+  it('accepts a read concurrent with the write it observes', () => {
+    const history = ops([
+      [0, 'write', 1, 1, 0, 3],
+      [1, 'read', null, 1, 1, 2],
+    ]);
+    expect(searchLinearization(history, cas()).valid).toBe(true);
+  });
+
+  it('rejects a stale read after an overwrite completed, naming the read', () => {
+    const history = ops([
+      [0, 'write', 1, 1, 0, 1],
+      [0, 'write', 2, 2, 2, 3],
+      [1, 'read', null, 1, 4, 5],
+    ]);
+    const result = searchLinearization(history, cas());
+    expect(result.valid).toBe(false);
+    expect(result.counterexample?.op.f).toBe('read');
+    expect(result.counterexample?.previousOk?.input).toBe(2);
+    const illegal = result.counterexample?.finalPaths.flatMap((path) =>
+      path.filter((step) => step.inconsistency),
+    );
+    expect(illegal?.length).toBeGreaterThan(0);
+  });
+
+  it('lets an unknown-outcome write take effect late, or never', () => {
+    const late = ops([
+      [0, 'write', 1, undefined, 0, Infinity],
+      [1, 'read', null, null, 1, 2],
+      [1, 'read', null, 1, 10, 11],
+    ]);
+    expect(searchLinearization(late, cas()).valid).toBe(true);
+    const never = ops([
+      [0, 'write', 1, undefined, 0, Infinity],
+      [1, 'read', null, null, 10, 11],
+    ]);
+    expect(searchLinearization(never, cas()).valid).toBe(true);
+  });
+
+  it('does not let an unknown write take effect twice', () => {
+    const history = ops([
+      [0, 'write', 1, undefined, 0, Infinity],
+      [1, 'write', 2, 2, 1, 2],
+      [1, 'read', null, 1, 3, 4],
+      [1, 'read', null, 2, 5, 6],
+    ]);
+    expect(searchLinearization(history, cas()).valid).toBe(false);
+  });
+
+  it('ends with unknown and cause "memory" when the configuration cap is reached', () => {
+    // Many concurrent writes with no reads make every subset a distinct configuration.
+    const rows: Array<[number, string, unknown, unknown, number, number]> = [];
+    for (let p = 0; p < 24; p++) rows.push([p, 'write', p, p, 0, 100]);
+    rows.push([99, 'read', null, -1, 200, 201]);
+    const result = searchLinearization(ops(rows), cas(), { maxConfigurations: 5_000 });
+    expect(result).toMatchObject({ valid: 'unknown', cause: 'memory' });
+  });
+
+  it('ends with unknown and cause "timeout" when the deadline passes', () => {
+    const rows: Array<[number, string, unknown, unknown, number, number]> = [];
+    for (let p = 0; p < 24; p++) rows.push([p, 'write', p, p, 0, 100]);
+    rows.push([99, 'read', null, -1, 200, 201]);
+    const result = searchLinearization(ops(rows), cas(), { deadline: performance.now() + 50 });
+    expect(result).toMatchObject({ valid: 'unknown', cause: 'timeout' });
+  });
+});
+
+/** Small random histories: tiny so the brute-force oracle stays fast. */
+function smallHistory<S>(object: SimulatedObject<S>) {
+  return fc
+    .record({
+      seed: fc.integer(),
+      threads: fc.integer({ min: 1, max: 4 }),
+      opsPerKey: fc.integer({ min: 1, max: 7 }),
+    })
+    .map((options) => simulateHistory(object, { ...options, infoRate: 0.15 }));
+}
+
+/**
+ * Perturbs one completion so the history may or may not stay linearizable: a read or dequeue
+ * returns another value, a failed op claims success (a double grant, say), or a success claims
+ * failure.
+ */
+function perturb(history: History, choice: number, value: number): History {
+  const completions = history.filter((op) => op.type === 'ok' || op.type === 'fail');
+  if (completions.length === 0) return history;
+  const target = completions[choice % completions.length];
+  const changed: Op =
+    target.type === 'fail'
+      ? { ...target, type: 'ok' }
+      : target.f === 'read' || target.f === 'dequeue'
+        ? { ...target, value }
+        : { ...target, type: 'fail' };
+  return history.map((op) => (op === target ? changed : op));
+}
+
+const objects: Array<[string, SimulatedObject<unknown>, unknown]> = [
+  ['cas-register', casRegister as SimulatedObject<unknown>, null],
+  ['cas-register', smallValueRegister as SimulatedObject<unknown>, null],
+  ['mutex', mutex as SimulatedObject<unknown>, undefined],
+  ['fifo-queue', fifoQueue as SimulatedObject<unknown>, undefined],
+];
+
+describe('search against the brute-force oracle', () => {
+  for (const [name, object, init] of objects) {
+    const model = resolveModel({ name, options: init === undefined ? {} : { init } });
+    it(`agrees on random valid and invalid ${name} histories (${object === smallValueRegister ? 'small values' : 'unique values'})`, () => {
+      let invalid = 0;
+      fc.assert(
+        fc.property(
+          smallHistory(object),
+          fc.nat(),
+          fc.integer({ min: 0, max: 6 }),
+          (history, choice, value) => {
+            const operations = toOperations(perturb(history, choice, value));
+            const expected = bruteForceLinearizable(operations, model);
+            if (!expected) invalid++;
+            expect(searchLinearization(operations, model).valid).toBe(expected);
+          },
+        ),
+        { numRuns: 2_600 },
+      );
+      // Both verdicts must be exercised, or the agreement proves little.
+      expect(invalid).toBeGreaterThan(200);
+    });
+  }
+
+  it('finds every simulated (linearizable by construction) history valid', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const history = simulateHistory(casRegister, { seed, threads: 6, opsPerKey: 300, infoRate: 0.05 });
+        expect(searchLinearization(toOperations(history), cas()).valid).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('checkLinearizable', () => {
+  it('checks independent keys separately and on worker threads when asked', async () => {
+    const history = simulateHistory(casRegister, {
+      seed: 7,
+      threads: 5,
+      opsPerKey: 400,
+      keys: 8,
+      infoRate: 0.05,
+    });
+    const operations = toOperations(history);
+    const inline = await checkLinearizable(
+      operations,
+      { name: 'cas-register', options: { init: null } },
+      { workers: 0 },
+    );
+    const parallel = await checkLinearizable(
+      operations,
+      { name: 'cas-register', options: { init: null } },
+      { workers: 2 },
+    );
+    expect(inline).toMatchObject({ valid: true, partitions: 8, operations: operations.length });
+    expect(parallel).toMatchObject({ valid: true, partitions: 8 });
+  });
+
+  it('reports the invalid key with a counterexample from a worker', async () => {
+    const history = simulateHistory(casRegister, { seed: 11, threads: 4, opsPerKey: 200, keys: 4 });
+    const reads = history.filter((op) => op.type === 'ok' && op.f === 'read' && op.key === 2);
+    const broken = history.map((op) => (op === reads[reads.length - 1] ? { ...op, value: -7 } : op));
+    const result = await checkLinearizable(
+      toOperations(broken),
+      { name: 'cas-register', options: { init: null } },
+      { workers: 2 },
+    );
+    expect(result.valid).toBe(false);
+    expect(result.counterexample?.key).toBe(2);
+    expect(result.counterexample?.op.output).toBe(-7);
+  });
+
+  it('uses a model object in this thread', async () => {
+    const model = getModel('cas-register', { init: null });
+    const result = await checkLinearizable(ops([[0, 'read', null, 5, 0, 1]]), model);
+    expect(result.valid).toBe(false);
+  });
+});

@@ -1,0 +1,324 @@
+/**
+ * Wing–Gong linearizability search with Lowe's memoisation, over one independent part of a
+ * history. The history is a doubly linked list of call and return entries in real-time order; the
+ * search repeatedly picks a pending call (one before the first return still in the list) whose
+ * model step is legal, "lifts" it out of the list, and backtracks when it meets the return of an
+ * operation it has not linearized. A configuration (set of linearized ops, model state) already
+ * visited is never explored twice.
+ *
+ * Two facts keep it fast:
+ * - Read-only operations (the model's `readOnly`: they never change any state) are linearized as
+ *   soon as they are legal and never postponed: any order that linearizes such an op later can
+ *   linearize it now instead, since it is pending (every op that must precede it is already
+ *   linearized) and moving it changes no other op's state. So a failure after it is a failure of
+ *   the configuration before it, and the search backtracks past it. This is NOT sound for an op
+ *   that merely leaves the current state unchanged (a write of the value already held): moving
+ *   it would drop its effect from the later point.
+ * - Operations with an unknown outcome (`info`) have their return at infinity and need never be
+ *   linearized: the search succeeds once every `ok` operation is.
+ */
+import type { Operation } from '../history/types.js';
+import type { Model } from '../models/model.js';
+import { ConfigurationSet } from './memo.js';
+import { StateTable } from './states.js';
+import type { Counterexample, PathStep, Validity } from './types.js';
+
+export interface SearchLimits {
+  /** performance.now() value after which the search gives up with "timeout". */
+  deadline?: number;
+  /** Bytes the configuration set may hold before the search gives up with "memory". */
+  maxMemoryBytes?: number;
+  /** Configurations the search may store before giving up with "memory". */
+  maxConfigurations?: number;
+  /**
+   * Shared by the searches of one thread, so that maxMemoryBytes bounds them together: each
+   * search adds what its configuration set grows by, and gives it back when it ends.
+   */
+  meter?: { bytes: number };
+}
+
+export interface SearchResult {
+  valid: Validity;
+  cause?: 'timeout' | 'memory';
+  configurations: number;
+  counterexample?: Counterexample;
+}
+
+const NIL = -1;
+const HEAD_ENTRY = -2;
+/** How many ops of the deepest prefix a counterexample keeps, and how many candidates it tries. */
+const PATH_TAIL = 8;
+const MAX_CANDIDATES = 8;
+const CHECK_EVERY = 1024;
+
+/** Entry ids: the call of op i is 2i, its return 2i+1. */
+const isCall = (entry: number) => (entry & 1) === 0;
+
+interface DeadEnd {
+  op: number;
+  /** Linearized ops (ids) with the state id after each, last PATH_TAIL of them. */
+  tail: Array<[number, number]>;
+  stateId: number;
+  depth: number;
+  candidates: number[];
+}
+
+/** Checks one part to the end (or to a budget). */
+export function searchLinearization<S>(
+  ops: Operation[],
+  model: Model<S>,
+  limits: SearchLimits = {},
+): SearchResult {
+  return startSearch(ops, model, limits).run(Infinity) as SearchResult;
+}
+
+/**
+ * A search that runs in slices: `run(n)` does at most about n steps and returns the result, or
+ * undefined when it needs more. Callers interleave the parts of a history this way, so an easy
+ * invalid part is found before a hard one is exhausted (as Porcupine's concurrent partitions do).
+ */
+export interface ResumableSearch {
+  run(maxIterations: number): SearchResult | undefined;
+}
+
+export function startSearch<S>(
+  ops: Operation[],
+  model: Model<S>,
+  limits: SearchLimits = {},
+): ResumableSearch {
+  const n = ops.length;
+  const okCount = ops.reduce((count, op) => count + (op.status === 'ok' ? 1 : 0), 0);
+  if (okCount === 0) return { run: () => ({ valid: true, configurations: 0 }) };
+
+  const list = buildEntryList(ops);
+  const { next, prev } = list;
+  let head = list.head;
+  const states = new StateTable(model);
+  const readOnly = new Uint8Array(n);
+  if (model.readOnly) for (let i = 0; i < n; i++) readOnly[i] = model.readOnly(ops[i]) ? 1 : 0;
+  const zobrist = zobristKeys(n);
+  const words = (n + 31) >>> 5;
+  const bits = new Uint32Array(words);
+  const memo = new ConfigurationSet(words);
+
+  // The stack of linearized entries, with the state before each and whether it was forced.
+  const stackEntry = new Int32Array(n);
+  const stackState = new Int32Array(n);
+  const stackForced = new Uint8Array(n);
+  let depth = 0;
+  let linearizedOk = 0;
+  let hash = 0;
+  let stateId = states.initial();
+  let entry = head;
+  let iterations = 0;
+  let deadEnd: DeadEnd | undefined;
+
+  const lift = (call: number) => {
+    const ret = call + 1;
+    unlinkEntry(call);
+    unlinkEntry(ret);
+  };
+  const unlinkEntry = (e: number) => {
+    const p = prev[e];
+    const q = next[e];
+    if (p === HEAD_ENTRY) head = q;
+    else next[p] = q;
+    if (q !== NIL) prev[q] = p;
+  };
+  const unlift = (call: number) => {
+    relinkEntry(call + 1);
+    relinkEntry(call);
+  };
+  const relinkEntry = (e: number) => {
+    const p = prev[e];
+    const q = next[e];
+    if (p === HEAD_ENTRY) head = e;
+    else next[p] = e;
+    if (q !== NIL) prev[q] = e;
+  };
+
+  const recordDeadEnd = (op: number) => {
+    if (deadEnd && deadEnd.depth >= depth) return;
+    const tail: Array<[number, number]> = [];
+    for (let i = Math.max(0, depth - PATH_TAIL); i < depth; i++) {
+      const after = i + 1 < depth ? stackState[i + 1] : stateId;
+      tail.push([stackEntry[i] >>> 1, after]);
+    }
+    const candidates: number[] = [];
+    for (let e = head; e !== NIL && candidates.length < MAX_CANDIDATES; e = next[e]) {
+      if (isCall(e)) candidates.push(e >>> 1);
+      else if (e >>> 1 === op) break;
+    }
+    deadEnd = { op, tail, stateId, depth, candidates };
+  };
+
+  // Bytes of this search already added to the shared meter.
+  const accounted = { bytes: 0 };
+  const finish = (result: SearchResult): SearchResult => {
+    if (limits.meter) limits.meter.bytes -= accounted.bytes;
+    accounted.bytes = 0;
+    return result;
+  };
+  const run = (maxIterations: number): SearchResult | undefined => {
+    const result = runSlice(maxIterations);
+    return result && finish(result);
+  };
+  const runSlice = (maxIterations: number): SearchResult | undefined => {
+    const stop = iterations + maxIterations;
+    for (;;) {
+      if (linearizedOk === okCount) return { valid: true, configurations: memo.size };
+      if (++iterations % CHECK_EVERY === 0) {
+        const exhausted = checkLimits(limits, memo, accounted);
+        if (exhausted) return { valid: 'unknown', cause: exhausted, configurations: memo.size };
+        if (iterations >= stop) return undefined;
+      }
+
+      let backtrack = false;
+      if (entry !== NIL && isCall(entry)) {
+        const op = entry >>> 1;
+        const nextState = states.step(stateId, ops[op]);
+        if (nextState >= 0) {
+          const word = op >>> 5;
+          const bit = 1 << (op & 31);
+          bits[word] |= bit;
+          const nextHash = (hash ^ zobrist[op]) >>> 0;
+          if (memo.add(mix(nextHash, nextState), bits, nextState)) {
+            stackEntry[depth] = entry;
+            stackState[depth] = stateId;
+            stackForced[depth] = readOnly[op];
+            depth++;
+            if (ops[op].status === 'ok') linearizedOk++;
+            hash = nextHash;
+            stateId = nextState;
+            lift(entry);
+            entry = head;
+            continue;
+          }
+          bits[word] &= ~bit;
+          // A legal read-only op leading to an explored configuration: this one fails too (see above).
+          backtrack = readOnly[op] === 1;
+        }
+        if (!backtrack) {
+          entry = next[entry];
+          continue;
+        }
+      } else if (entry !== NIL) {
+        recordDeadEnd(entry >>> 1);
+      }
+
+      // Backtrack: undo the last linearization and try the entry after it; forced ones undo further.
+      for (;;) {
+        if (depth === 0) {
+          return {
+            valid: false,
+            configurations: memo.size,
+            counterexample: deadEnd && buildCounterexample(ops, states, deadEnd),
+          };
+        }
+        depth--;
+        const call = stackEntry[depth];
+        const op = call >>> 1;
+        bits[op >>> 5] &= ~(1 << (op & 31));
+        hash = (hash ^ zobrist[op]) >>> 0;
+        stateId = stackState[depth];
+        if (ops[op].status === 'ok') linearizedOk--;
+        unlift(call);
+        if (!stackForced[depth]) {
+          entry = next[call];
+          break;
+        }
+      }
+    }
+  };
+  return { run };
+}
+
+function checkLimits(
+  limits: SearchLimits,
+  memo: ConfigurationSet,
+  accounted: { bytes: number },
+): 'timeout' | 'memory' | undefined {
+  if (limits.deadline !== undefined && performance.now() > limits.deadline) return 'timeout';
+  const meter = limits.meter ?? accounted;
+  if (limits.meter) {
+    limits.meter.bytes += memo.bytes - accounted.bytes;
+    accounted.bytes = memo.bytes;
+  } else accounted.bytes = memo.bytes;
+  if (limits.maxMemoryBytes !== undefined && meter.bytes > limits.maxMemoryBytes) return 'memory';
+  if (limits.maxConfigurations !== undefined && memo.size > limits.maxConfigurations) return 'memory';
+  return undefined;
+}
+
+/** Mixes the linearized-set hash with the state id into the memo's 32-bit key. */
+function mix(setHash: number, stateId: number): number {
+  return (setHash ^ Math.imul(stateId + 1, 0x9e3779b1)) >>> 0;
+}
+
+/** Random 32-bit keys, one per op, XORed into the hash of the linearized set (Zobrist hashing). */
+function zobristKeys(n: number): Uint32Array {
+  const keys = new Uint32Array(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    // xorshift32: deterministic, so a search is reproducible run to run.
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    keys[i] = x >>> 0;
+  }
+  return keys;
+}
+
+interface EntryList {
+  head: number;
+  next: Int32Array;
+  prev: Int32Array;
+}
+
+/**
+ * Call and return entries in real-time order. Returns at infinity (unknown outcomes) go last.
+ * Ties cannot happen for positions; for equal times a call sorts before a return, so ops that
+ * touch at one instant count as concurrent (the permissive reading).
+ */
+function buildEntryList(ops: Operation[]): EntryList {
+  const n = ops.length;
+  const order = new Int32Array(2 * n);
+  for (let i = 0; i < 2 * n; i++) order[i] = i;
+  const time = (e: number) => (isCall(e) ? ops[e >>> 1].call : ops[e >>> 1].ret);
+  order.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
+  const next = new Int32Array(2 * n);
+  const prev = new Int32Array(2 * n);
+  for (let i = 0; i < 2 * n; i++) {
+    const e = order[i];
+    prev[e] = i === 0 ? HEAD_ENTRY : order[i - 1];
+    next[e] = i === 2 * n - 1 ? NIL : order[i + 1];
+  }
+  return { head: order[0], next, prev };
+}
+
+function buildCounterexample<S>(ops: Operation[], states: StateTable<S>, deadEnd: DeadEnd): Counterexample {
+  const op = ops[deadEnd.op];
+  const describe = (id: number) => states.describe(id);
+  const prefix: PathStep[] = deadEnd.tail.map(([id, after]) => ({ op: ops[id], state: describe(after) }));
+  const finalPaths: PathStep[][] = [];
+  const tried = deadEnd.candidates.includes(deadEnd.op)
+    ? deadEnd.candidates
+    : [deadEnd.op, ...deadEnd.candidates];
+  for (const candidate of tried) {
+    const after = states.step(deadEnd.stateId, ops[candidate]);
+    const step: PathStep =
+      after >= 0
+        ? { op: ops[candidate], state: describe(after) }
+        : { op: ops[candidate], inconsistency: states.explain(deadEnd.stateId, ops[candidate]) };
+    finalPaths.push([...prefix, step]);
+  }
+  const previous = deadEnd.tail.at(-1);
+  const concurrent = ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret);
+  return {
+    key: op.key,
+    op,
+    ...(previous ? { previousOk: ops[previous[0]] } : {}),
+    concurrent,
+    finalPaths,
+    states: [describe(deadEnd.stateId)],
+  };
+}
