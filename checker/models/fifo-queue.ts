@@ -43,7 +43,7 @@ export function decodeId(encoded: string, offset: number): [id: number, end: num
 
 export function decodeIds(encoded: string): number[] {
   const ids: number[] = [];
-  for (let offset = 0; offset < encoded.length; ) {
+  for (let offset = 0; offset < encoded.length;) {
     const [id, end] = decodeId(encoded, offset);
     ids.push(id);
     offset = end;
@@ -70,7 +70,8 @@ export function fifoQueueModel(options: ModelOptions = {}): Model<string> {
     init: () => initial,
     step(state, op) {
       if (op.f === 'enqueue') {
-        if (op.input === null || op.input === undefined) throw malformed(NAME, op, 'has no element (null means "empty" in dequeue replies)');
+        if (op.input === null || op.input === undefined)
+          throw malformed(NAME, op, 'has no element (null means "empty" in dequeue replies)');
         return state + encodeId(values.id(op.input));
       }
       if (op.f !== 'dequeue') throw unsupported(NAME, op, FS);

@@ -74,7 +74,8 @@ export function kvModel(options: ModelOptions = {}): Model<KvState> {
     },
     explain(state, op) {
       const held = state[keyOf(op)] ?? '';
-      const holds = held === '' ? `key ${render(op.key)} is absent ("")` : `key ${render(op.key)} holds ${render(held)}`;
+      const holds =
+        held === '' ? `key ${render(op.key)} is absent ("")` : `key ${render(op.key)} holds ${render(held)}`;
       const read = op.f === 'get' ? getOutput(op) : undefined;
       if (read !== undefined && read !== held) return `get returned ${render(read)} but ${holds}`;
       return `${op.f} is legal when ${holds}`;
@@ -110,10 +111,12 @@ function kvHash(state: KvState): string {
 
 function initialState(init: unknown): KvState {
   if (init === undefined || init === null) return Object.freeze({});
-  if (!isPlainObject(init)) throw new ModelError(`model ${NAME}: init must be an object of strings by key, got ${render(init)}`);
+  if (!isPlainObject(init))
+    throw new ModelError(`model ${NAME}: init must be an object of strings by key, got ${render(init)}`);
   const state: Record<string, string> = {};
   for (const [key, value] of Object.entries(init)) {
-    if (typeof value !== 'string') throw new ModelError(`model ${NAME}: init for key ${key} must be a string, got ${render(value)}`);
+    if (typeof value !== 'string')
+      throw new ModelError(`model ${NAME}: init for key ${key} must be a string, got ${render(value)}`);
     if (value !== '') state[recordKey(key)] = value;
   }
   return Object.freeze(state);

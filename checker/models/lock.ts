@@ -38,7 +38,8 @@ export function lockModel(options: ModelOptions = {}): Model<number> {
     init: () => initial,
     step(state, op) {
       if (op.f === 'acquire') return state === FREE ? owners.id(lockOwner(op)) : undefined;
-      if (op.f === 'release') return state !== FREE && owners.find(lockOwner(op)) === state ? FREE : undefined;
+      if (op.f === 'release')
+        return state !== FREE && owners.find(lockOwner(op)) === state ? FREE : undefined;
       throw unsupported(NAME, op, FS);
     },
     equal: (a, b) => a === b,
@@ -49,7 +50,8 @@ export function lockModel(options: ModelOptions = {}): Model<number> {
       const who = render(lockOwner(op));
       if (op.f === 'acquire' && state !== FREE) return `${who} acquires but the lock is ${holder(state)}`;
       if (op.f === 'release' && state === FREE) return `${who} releases but the lock is free`;
-      if (op.f === 'release' && owners.find(lockOwner(op)) !== state) return `${who} releases but the lock is ${holder(state)}`;
+      if (op.f === 'release' && owners.find(lockOwner(op)) !== state)
+        return `${who} releases but the lock is ${holder(state)}`;
       return `${op.f} by ${who} is legal when the lock is ${holder(state)}`;
     },
     validate: (op) => (FS.includes(op.f) ? undefined : unsupported(NAME, op, FS).message),

@@ -20,7 +20,16 @@
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
 import { ModelError } from './model.js';
-import { canonicalKey, isPlainObject, knownOutput, malformed, nullReadMode, render, unsupported, ValueTable } from './values.js';
+import {
+  canonicalKey,
+  isPlainObject,
+  knownOutput,
+  malformed,
+  nullReadMode,
+  render,
+  unsupported,
+  ValueTable,
+} from './values.js';
 
 const NAME = 'multi-register';
 const FS = ['txn'];
@@ -32,7 +41,9 @@ type MicroOp = [f: 'read' | 'write', key: unknown, value: unknown];
 export function multiRegisterModel(options: ModelOptions = {}): Model<MultiRegisterState> {
   const init = options.init ?? null;
   if (init !== null && !isPlainObject(init)) {
-    throw new ModelError(`model ${NAME}: init must be an object of values by key, like {x: 0, y: 0}, got ${render(init)}`);
+    throw new ModelError(
+      `model ${NAME}: init must be an object of values by key, like {x: 0, y: 0}, got ${render(init)}`,
+    );
   }
   const nullRead = nullReadMode(options, init === null);
   const values = new ValueTable();
@@ -57,7 +68,11 @@ export function multiRegisterModel(options: ModelOptions = {}): Model<MultiRegis
     if (!Array.isArray(list)) throw malformed(NAME, op, `needs a list of [f key value], got ${render(list)}`);
     for (const micro of list) {
       if (!Array.isArray(micro) || micro.length !== 3 || (micro[0] !== 'read' && micro[0] !== 'write')) {
-        throw malformed(NAME, op, `has ${render(micro)}; micro-ops are [read key value] or [write key value]`);
+        throw malformed(
+          NAME,
+          op,
+          `has ${render(micro)}; micro-ops are [read key value] or [write key value]`,
+        );
       }
     }
     return list as MicroOp[];
@@ -104,8 +119,13 @@ export function multiRegisterModel(options: ModelOptions = {}): Model<MultiRegis
     return state.slice(0, end).join(',');
   };
 
+  /** Init keys always, other keys once they hold something. */
   const describe = (state: MultiRegisterState): string => {
-    const entries = keys.map((key, slot) => `${render(key)}: ${render(values.value(state[slot] ?? nullId))}`);
+    const entries: string[] = [];
+    keys.forEach((key, slot) => {
+      const id = state[slot] ?? nullId;
+      if (slot < initial.length || id !== nullId) entries.push(`${render(key)}: ${render(values.value(id))}`);
+    });
     return `{${entries.join(', ')}}`;
   };
 
@@ -130,7 +150,8 @@ export function multiRegisterModel(options: ModelOptions = {}): Model<MultiRegis
       const { micro } = plan(op);
       const [, key, value] = micro[failed];
       let held = state[slotOf(key)] ?? nullId;
-      for (let i = 0; i < failed; i++) if (micro[i][0] === 'write' && sameKey(micro[i][1], key)) held = values.id(micro[i][2]);
+      for (let i = 0; i < failed; i++)
+        if (micro[i][0] === 'write' && sameKey(micro[i][1], key)) held = values.id(micro[i][2]);
       return `txn reads ${render(key)} = ${render(value)} but ${render(key)} holds ${render(values.value(held))} (registers ${describe(state)})`;
     },
     validate(op) {

@@ -14,7 +14,8 @@ const HELD = 1;
 
 export function mutexModel(options: ModelOptions = {}): Model<number> {
   const init = options.init ?? false;
-  if (typeof init !== 'boolean') throw new ModelError(`model ${NAME}: init must be true (held) or false (free), got ${render(init)}`);
+  if (typeof init !== 'boolean')
+    throw new ModelError(`model ${NAME}: init must be true (held) or false (free), got ${render(init)}`);
   const initial = init ? HELD : FREE;
   return {
     name: NAME,

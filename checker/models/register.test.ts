@@ -57,14 +57,18 @@ describe('register', () => {
     expect(strict.step(strict.init(), ok('read', null, null))).toBeUndefined();
     const lenient = registerModel({ nullRead: 'unknown' });
     expect(lenient.step(run(lenient, [ok('write', 1, 1)]), ok('read', null, null))).toBeDefined();
-    expect(() => registerModel({ nullRead: 'maybe' as never })).toThrow(/nullRead must be "absent" or "unknown"/);
+    expect(() => registerModel({ nullRead: 'maybe' as never })).toThrow(
+      /nullRead must be "absent" or "unknown"/,
+    );
   });
 
   it('rejects ops it does not have, as bad input with the op named', () => {
     const model = registerModel();
     const cas = ok('cas', [0, 1], null);
     expect(() => model.step(model.init(), cas)).toThrow(ModelError);
-    expect(() => model.step(model.init(), cas)).toThrow(/model register has no operation "cas" \(op \d+\); it knows read, write/);
+    expect(() => model.step(model.init(), cas)).toThrow(
+      /model register has no operation "cas" \(op \d+\); it knows read, write/,
+    );
     expect(model.validate?.(cas)).toMatch(/has no operation "cas"/);
     expect(model.validate?.(ok('write', 1, 1))).toBeUndefined();
     expect(model.readOnly?.(ok('read', null, 1))).toBe(true);
@@ -104,7 +108,9 @@ describe('cas-register', () => {
   it('reports a cas without [expected new] as bad input', () => {
     const model = casRegisterModel();
     const bad = ok('cas', 3, null);
-    expect(() => model.step(model.init(), bad)).toThrow(/model cas-register: cas \(op \d+\) needs \[expected new\], got 3/);
+    expect(() => model.step(model.init(), bad)).toThrow(
+      /model cas-register: cas \(op \d+\) needs \[expected new\], got 3/,
+    );
     expect(model.validate?.(bad)).toMatch(/needs \[expected new\]/);
     expect(model.validate?.(ok('cas', [1, 2, 3], null))).toMatch(/needs \[expected new\], got \[1,2,3\]/);
     expect(model.validate?.(ok('increment', 1, null))).toMatch(/it knows read, write, cas/);

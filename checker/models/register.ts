@@ -27,7 +27,8 @@ export function buildRegister(name: string, options: ModelOptions, withCas: bool
 
   const casPair = (op: Operation): [unknown, unknown] => {
     const pair = op.input;
-    if (!Array.isArray(pair) || pair.length !== 2) throw malformed(name, op, `needs [expected new], got ${render(pair)}`);
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw malformed(name, op, `needs [expected new], got ${render(pair)}`);
     return pair as [unknown, unknown];
   };
 
@@ -63,11 +64,14 @@ export function buildRegister(name: string, options: ModelOptions, withCas: bool
       const held = render(values.value(state));
       if (op.f === 'read') {
         const read = knownOutput(op);
-        return readLegal(state, read) ? `read ${render(read)} is legal` : `read ${render(read)} but the register holds ${held}`;
+        return readLegal(state, read)
+          ? `read ${render(read)} is legal`
+          : `read ${render(read)} but the register holds ${held}`;
       }
       if (op.f === 'cas' && withCas) {
         const [expected, next] = casPair(op);
-        if (values.find(expected) !== state) return `cas from ${render(expected)} to ${render(next)} but the register holds ${held}`;
+        if (values.find(expected) !== state)
+          return `cas from ${render(expected)} to ${render(next)} but the register holds ${held}`;
       }
       return `${op.f} ${render(op.input)} is legal when the register holds ${held}`;
     },

@@ -13,7 +13,15 @@ import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
 import { renderElements } from './fifo-queue.js';
 import { insertSorted } from './unordered-queue.js';
-import { initArray, knownOutput, malformed, render, unsupported, ValueTable } from './values.js';
+import {
+  displayOrder,
+  initArray,
+  knownOutput,
+  malformed,
+  render,
+  unsupported,
+  ValueTable,
+} from './values.js';
 
 const NAME = 'set';
 const FS = ['add', 'read'];
@@ -22,7 +30,9 @@ export type SetState = readonly number[];
 
 export function setModel(options: ModelOptions = {}): Model<SetState> {
   const values = new ValueTable();
-  const initial = [...new Set(initArray(NAME, options.init).map((element) => values.id(element)))].sort((a, b) => a - b);
+  const initial = [...new Set(initArray(NAME, options.init).map((element) => values.id(element)))].sort(
+    (a, b) => a - b,
+  );
 
   /** The read's output as a list, or undefined when it reports nothing. */
   const readList = (op: Operation): unknown[] | undefined => {
@@ -42,7 +52,8 @@ export function setModel(options: ModelOptions = {}): Model<SetState> {
       if (id < 0 || !state.includes(id)) return `read includes ${render(element)}`;
     }
     const missing = state.filter((id) => !seen.has(id));
-    if (missing.length > 0) return `read misses ${renderElements(missing.map((id) => values.value(id)))}`;
+    if (missing.length > 0)
+      return `read misses ${renderElements(displayOrder(missing.map((id) => values.value(id))))}`;
     return undefined;
   };
 
@@ -68,11 +79,11 @@ export function setModel(options: ModelOptions = {}): Model<SetState> {
     equal: (a, b) => a.length === b.length && a.every((id, i) => id === b[i]),
     readOnly: (op) => op.f === 'read',
     hash: (state) => state.join(','),
-    describe: (state) => renderElements(state.map((id) => values.value(id))),
+    describe: (state) => renderElements(displayOrder(state.map((id) => values.value(id)))),
     explain(state, op) {
       const read = op.f === 'read' ? readList(op) : undefined;
       const problem = read && !readsExactly(state, read) ? difference(state, read) : undefined;
-      const set = `the set is ${renderElements(state.map((id) => values.value(id)))}`;
+      const set = `the set is ${renderElements(displayOrder(state.map((id) => values.value(id))))}`;
       return problem ? `${problem}, but ${set}` : `${op.f} is legal when ${set}`;
     },
     validate(op) {

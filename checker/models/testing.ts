@@ -15,13 +15,36 @@ export interface OpExtras {
 /** A completed op: `f` invoked with `input`, returning `output`. */
 export function ok(f: string, input: unknown, output: unknown, extras: OpExtras = {}): Operation {
   const id = nextId++;
-  return { id, process: extras.process ?? 0, f, ...keyOf(extras), input, output, status: 'ok', call: id, ret: id + 1, invokeIndex: id, completeIndex: id + 1 };
+  return {
+    id,
+    process: extras.process ?? 0,
+    f,
+    ...keyOf(extras),
+    input,
+    output,
+    status: 'ok',
+    call: id,
+    ret: id + 1,
+    invokeIndex: id,
+    completeIndex: id + 1,
+  };
 }
 
 /** An op with an unknown outcome: invoked with `input`, may or may not have happened. */
 export function info(f: string, input: unknown, extras: OpExtras = {}): Operation {
   const id = nextId++;
-  return { id, process: extras.process ?? 0, f, ...keyOf(extras), input, output: undefined, status: 'info', call: id, ret: Infinity, invokeIndex: id };
+  return {
+    id,
+    process: extras.process ?? 0,
+    f,
+    ...keyOf(extras),
+    input,
+    output: undefined,
+    status: 'info',
+    call: id,
+    ret: Infinity,
+    invokeIndex: id,
+  };
 }
 
 const keyOf = (extras: OpExtras) => (extras.key === undefined ? {} : { key: extras.key });

@@ -15,7 +15,15 @@ import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
 import { ModelError } from './model.js';
 import { renderElements } from './fifo-queue.js';
-import { initArray, knownOutput, malformed, render, unsupported, ValueTable } from './values.js';
+import {
+  displayOrder,
+  initArray,
+  knownOutput,
+  malformed,
+  render,
+  unsupported,
+  ValueTable,
+} from './values.js';
 
 const NAME = 'unordered-queue';
 const FS = ['enqueue', 'dequeue'];
@@ -40,7 +48,8 @@ export function unorderedQueueModel(options: ModelOptions = {}): Model<Multiset>
     .sort((a, b) => a - b);
 
   const enqueue = (state: Multiset, op: Operation): Multiset => {
-    if (op.input === null || op.input === undefined) throw malformed(NAME, op, 'has no element (null means "empty" in dequeue replies)');
+    if (op.input === null || op.input === undefined)
+      throw malformed(NAME, op, 'has no element (null means "empty" in dequeue replies)');
     return insertSorted(state, values.id(op.input));
   };
 
@@ -53,7 +62,8 @@ export function unorderedQueueModel(options: ModelOptions = {}): Model<Multiset>
       return at >= 0 ? [removeAt(state, at)] : [];
     }
     const next: Multiset[] = [];
-    for (let at = 0; at < state.length; at++) if (at === 0 || state[at] !== state[at - 1]) next.push(removeAt(state, at));
+    for (let at = 0; at < state.length; at++)
+      if (at === 0 || state[at] !== state[at - 1]) next.push(removeAt(state, at));
     return next;
   };
 
@@ -63,14 +73,17 @@ export function unorderedQueueModel(options: ModelOptions = {}): Model<Multiset>
     throw unsupported(NAME, op, FS);
   };
 
-  const elements = (state: Multiset) => state.map((id) => values.value(id));
+  const elements = (state: Multiset) => displayOrder(state.map((id) => values.value(id)));
 
   return {
     name: NAME,
     init: () => initial,
     step(state, op) {
       const next = stepAll(state, op);
-      if (next.length > 1) throw new ModelError(`model ${NAME}: a dequeue with unknown result has ${next.length} outcomes; use stepAll`);
+      if (next.length > 1)
+        throw new ModelError(
+          `model ${NAME}: a dequeue with unknown result has ${next.length} outcomes; use stepAll`,
+        );
       return next[0];
     },
     stepAll,
@@ -81,7 +94,8 @@ export function unorderedQueueModel(options: ModelOptions = {}): Model<Multiset>
     explain(state, op) {
       const queue = `the queue holds ${renderElements(elements(state))}`;
       const output = knownOutput(op);
-      if (op.f === 'dequeue' && output === null && state.length > 0) return `dequeue found the queue empty but ${queue}`;
+      if (op.f === 'dequeue' && output === null && state.length > 0)
+        return `dequeue found the queue empty but ${queue}`;
       if (op.f === 'dequeue' && output != null && !state.includes(values.find(output))) {
         return `dequeued ${render(output)} but ${state.length === 0 ? 'the queue is empty' : queue}`;
       }

@@ -73,13 +73,26 @@ export class ValueTable {
   }
 }
 
+/** Elements of an unordered collection in a stable order for display: numbers by value, others by canonical key. */
+export function displayOrder(elements: unknown[]): unknown[] {
+  const rank = (value: unknown) => (typeof value === 'number' ? 0 : 1);
+  return [...elements].sort((a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    const byType = rank(a) - rank(b);
+    if (byType !== 0) return byType;
+    const [ka, kb] = [canonicalKey(a), canonicalKey(b)];
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
 /** A short rendering for messages: JSON (bigints as digits), cut at `max` characters. */
 export function render(value: unknown, max = 60): string {
   let text: string;
   if (value === undefined) text = 'undefined';
   else {
     try {
-      text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)) ?? String(value);
+      text =
+        JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)) ?? String(value);
     } catch {
       text = String(value);
     }
@@ -94,7 +107,9 @@ export function knownOutput(op: Operation): unknown {
 
 /** The error for an op whose `f` the model does not have. */
 export function unsupported(model: string, op: Operation, fs: readonly string[]): ModelError {
-  return new ModelError(`model ${model} has no operation "${op.f}" (op ${op.invokeIndex}); it knows ${fs.join(', ')}`);
+  return new ModelError(
+    `model ${model} has no operation "${op.f}" (op ${op.invokeIndex}); it knows ${fs.join(', ')}`,
+  );
 }
 
 /** The error for an op whose value the model cannot read. */
@@ -114,6 +129,7 @@ export function nullReadMode(options: ModelOptions, startsAbsent: boolean): 'abs
 /** The initial elements of a collection model (queues, set): a list, or nothing for empty. */
 export function initArray(model: string, init: unknown): unknown[] {
   if (init === undefined || init === null) return [];
-  if (!Array.isArray(init)) throw new ModelError(`model ${model}: init must be a list of elements, got ${render(init)}`);
+  if (!Array.isArray(init))
+    throw new ModelError(`model ${model}: init must be a list of elements, got ${render(init)}`);
   return init;
 }

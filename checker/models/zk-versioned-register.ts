@@ -37,14 +37,18 @@ interface Reported {
 
 export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<VersionedState> {
   const values = new ValueTable();
-  const initial: VersionedState = { value: values.id(options.init === undefined ? null : options.init), version: 0 };
+  const initial: VersionedState = {
+    value: values.id(options.init === undefined ? null : options.init),
+    version: 0,
+  };
 
   /** What a reply reports, or undefined when it reports nothing. Throws on a non-integer version. */
   const reported = (op: Operation, output: unknown, bareIsValue: boolean): Reported | undefined => {
     if (output === undefined || output === null) return undefined;
     if (isPlainObject(output) && 'version' in output) {
       const version = output.version;
-      if (!Number.isSafeInteger(version)) throw malformed(NAME, op, `reports version ${render(version)}, not an integer`);
+      if (!Number.isSafeInteger(version))
+        throw malformed(NAME, op, `reports version ${render(version)}, not an integer`);
       return { value: output.value, hasValue: 'value' in output, version: version as number };
     }
     return bareIsValue ? { value: output, hasValue: true } : undefined;
@@ -52,7 +56,12 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
 
   const casInput = (op: Operation): [number, unknown] => {
     const pair = op.input;
-    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isSafeInteger(pair[0]) || (pair[0] as number) < 0) {
+    if (
+      !Array.isArray(pair) ||
+      pair.length !== 2 ||
+      !Number.isSafeInteger(pair[0]) ||
+      (pair[0] as number) < 0
+    ) {
       // ZooKeeper's version -1 means "any version": that is a write, so the history should say so.
       throw malformed(NAME, op, `needs [version value] with a version >= 0, got ${render(pair)}`);
     }
@@ -110,7 +119,8 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
       const reply = reported(op, knownOutput(op), false);
       if (op.f === 'cas') {
         const [version, value] = casInput(op);
-        if (state.version !== version) return `cas of ${render(value)} expected version ${version} but ${holds}`;
+        if (state.version !== version)
+          return `cas of ${render(value)} expected version ${version} but ${holds}`;
       }
       const expected = op.f === 'cas' ? casInput(op)[0] + 1 : state.version + 1;
       if (reply?.version !== undefined && reply.version !== expected) {
