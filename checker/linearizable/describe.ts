@@ -5,7 +5,9 @@ import type { Counterexample } from './types.js';
 export function describeOperation(op: Operation): string {
   const key = op.key === undefined ? '' : ` key ${JSON.stringify(op.key)}`;
   const output = op.status === 'info' ? ' → ? (unknown outcome)' : ` → ${JSON.stringify(op.output)}`;
-  return `process ${op.process} ${op.f}${key} ${JSON.stringify(op.input)}${output} [op ${op.invokeIndex}]`;
+  const where =
+    op.completeIndex === undefined ? `op ${op.invokeIndex}` : `ops ${op.invokeIndex}→${op.completeIndex}`;
+  return `process ${op.process} ${op.f}${key} ${JSON.stringify(op.input)}${output} [${where}]`;
 }
 
 /** A few lines: the op that cannot be linearized, the one before it, and why each try failed. */

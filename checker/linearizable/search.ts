@@ -176,7 +176,7 @@ export function startSearch<S>(
       let backtrack = false;
       if (entry !== NIL && isCall(entry)) {
         const op = entry >>> 1;
-        const nextState = states.step(stateId, ops[op]);
+        const nextState = states.step(stateId, ops[op], op, n);
         if (nextState >= 0) {
           const word = op >>> 5;
           const bit = 1 << (op & 31);
@@ -304,7 +304,7 @@ function buildCounterexample<S>(ops: Operation[], states: StateTable<S>, deadEnd
     ? deadEnd.candidates
     : [deadEnd.op, ...deadEnd.candidates];
   for (const candidate of tried) {
-    const after = states.step(deadEnd.stateId, ops[candidate]);
+    const after = states.step(deadEnd.stateId, ops[candidate], candidate, ops.length);
     const step: PathStep =
       after >= 0
         ? { op: ops[candidate], state: describe(after) }
