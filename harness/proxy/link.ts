@@ -179,7 +179,7 @@ export class Connection {
     this.server.once('connect', () => this.startLinks());
   }
 
-  /** Adds, updates or removes a toxic on this connection's link for that direction. */
+  /** This connection's link for a direction; none until the upstream connection is made. */
   link(direction: StreamDirection): Link | undefined {
     return this.links?.[direction];
   }

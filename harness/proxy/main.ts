@@ -73,7 +73,7 @@ function parseArgs(argv: string[]): Options {
     }
   }
   try {
-    parseListen(`${options.host}:${options.port}`);
+    options.host = parseListen(`${options.host}:${options.port}`).host; // localhost binds 127.0.0.1
   } catch {
     throw new Error(`--host ${options.host} is not a loopback address: use 127.0.0.1`);
   }
@@ -110,10 +110,10 @@ function main(): void {
     process.stderr.write(`zkcheck-proxy: cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}\n`);
     process.exit(1);
   });
-  api.listen({ host: options.host === 'localhost' ? '127.0.0.1' : options.host, port: options.port }, () => {
+  api.listen({ host: options.host, port: options.port }, () => {
     const address = api.address();
     const port = address && typeof address === 'object' ? address.port : options.port;
-    const url = `http://${options.host === 'localhost' ? '127.0.0.1' : options.host}:${port}`;
+    const url = `http://${options.host}:${port}`;
     process.stdout.write(`${READY_PREFIX}${JSON.stringify({ url, pid: process.pid, label: options.label })}\n`);
   });
 

@@ -94,7 +94,7 @@ describe('startFaultProxyServer', () => {
   });
 
   it('refuses a non-loopback host before starting anything', async () => {
-    await expect(startFaultProxyServer({ host: '0.0.0.0' })).rejects.toThrow('not on loopback');
+    await expect(startFaultProxyServer({ host: '0.0.0.0' })).rejects.toThrow('is not a loopback host:port');
   });
 });
 

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseListen } from './model.js';
 
 /** An element of every fault proxy's argv. */
 export const FAULT_PROXY_MARKER = 'zkcheck-proxy';
@@ -43,11 +44,10 @@ export async function startFaultProxyServer(opts: FaultProxyServerOptions = {}):
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   const label = opts.label ?? `zkcheck-${process.pid}`;
-  if (!/^(127(\.\d{1,3}){3}|localhost)$/.test(host)) {
-    throw new Error(`fault proxy host ${JSON.stringify(host)} is not on loopback: zkcheck only binds 127.0.0.0/8`);
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`fault proxy port must be an integer from 0 to 65535, got ${port}`);
+  try {
+    parseListen(`${host}:${port}`);
+  } catch {
+    throw new Error(`fault proxy API address ${host}:${port} is not a loopback host:port: zkcheck only binds 127.0.0.0/8`);
   }
 
   const { execArgv, entry } = childEntry();
