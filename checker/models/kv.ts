@@ -7,9 +7,10 @@
  *   append  invoke v (a string): the key holds its old string followed by v
  *
  * Ops name their key in `op.key`; keys are independent, so `partition` splits by key and each
- * part's state holds one key. The state maps each key with a non-empty string to it (a frozen
- * object; record keys are JSON-encoded op keys, so 1 and "1" differ). `init`: an object of
- * initial strings by key.
+ * part's state holds one key. The state maps each key with a non-empty string to it (record keys
+ * are JSON-encoded op keys, so 1 and "1" differ) and carries its hash, computed once when the
+ * state is made: reads return the same state, and the search hashes every step's result.
+ * `init`: an object of initial strings by key.
  */
 import type { Key, Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
@@ -20,13 +21,26 @@ import { isPlainObject, knownOutput, malformed, render, unsupported } from './va
 const NAME = 'kv';
 const FS = ['get', 'put', 'append'];
 
-export type KvState = Readonly<Record<string, string>>;
+export interface KvState {
+  readonly values: Readonly<Record<string, string>>;
+  readonly hash: string;
+}
 
 const recordKey = (key: Key | undefined): string => JSON.stringify(key ?? null);
-const keyOf = (op: Operation) => recordKey(op.key);
+
+function makeState(values: Record<string, string>): KvState {
+  return Object.freeze({ values: Object.freeze(values), hash: kvHash(values) });
+}
 
 export function kvModel(options: ModelOptions = {}): Model<KvState> {
   const initial = initialState(options.init);
+  // Few distinct keys: encode each once rather than on every step.
+  const encodedKeys = new Map<Key | undefined, string>();
+  const keyOf = (op: Operation): string => {
+    let encoded = encodedKeys.get(op.key);
+    if (encoded === undefined) encodedKeys.set(op.key, (encoded = recordKey(op.key)));
+    return encoded;
+  };
 
   const argument = (op: Operation): string => {
     if (typeof op.input !== 'string') throw malformed(NAME, op, `needs a string, got ${render(op.input)}`);
@@ -39,11 +53,11 @@ export function kvModel(options: ModelOptions = {}): Model<KvState> {
     return output;
   };
   const set = (state: KvState, key: string, value: string): KvState => {
-    if ((state[key] ?? '') === value) return state;
-    const next: Record<string, string> = { ...state };
+    if ((state.values[key] ?? '') === value) return state;
+    const next: Record<string, string> = { ...state.values };
     if (value === '') delete next[key];
     else next[key] = value;
-    return Object.freeze(next);
+    return makeState(next);
   };
 
   return {
@@ -54,26 +68,26 @@ export function kvModel(options: ModelOptions = {}): Model<KvState> {
       switch (op.f) {
         case 'get': {
           const read = getOutput(op);
-          return read === undefined || read === (state[key] ?? '') ? state : undefined;
+          return read === undefined || read === (state.values[key] ?? '') ? state : undefined;
         }
         case 'put':
           return set(state, key, argument(op));
         case 'append':
-          return set(state, key, (state[key] ?? '') + argument(op));
+          return set(state, key, (state.values[key] ?? '') + argument(op));
       }
       throw unsupported(NAME, op, FS);
     },
-    equal: (a, b) => kvHash(a) === kvHash(b),
+    equal: (a, b) => a.hash === b.hash,
     readOnly: (op) => op.f === 'get',
-    hash: kvHash,
+    hash: (state) => state.hash,
     partition: defaultPartition,
-    describe(state) {
-      const keys = Object.keys(state).sort();
+    describe({ values }) {
+      const keys = Object.keys(values).sort();
       if (keys.length === 0) return '{}';
-      return `{${keys.map((key) => `${key}: ${render(state[key])}`).join(', ')}}`;
+      return `{${keys.map((key) => `${key}: ${render(values[key])}`).join(', ')}}`;
     },
     explain(state, op) {
-      const held = state[keyOf(op)] ?? '';
+      const held = state.values[keyOf(op)] ?? '';
       const holds =
         held === '' ? `key ${render(op.key)} is absent ("")` : `key ${render(op.key)} holds ${render(held)}`;
       const read = op.f === 'get' ? getOutput(op) : undefined;
@@ -98,19 +112,19 @@ export function kvModel(options: ModelOptions = {}): Model<KvState> {
  * its closing quote, a number key has no `=`) and the length delimits the value, so distinct
  * states never share a hash. One key (the usual case after partitioning) costs one concatenation.
  */
-function kvHash(state: KvState): string {
-  const keys = Object.keys(state);
+function kvHash(values: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(values);
   if (keys.length > 1) keys.sort();
   let hash = '';
   for (const key of keys) {
-    const value = state[key];
+    const value = values[key];
     hash += `${key}=${value.length}:${value}`;
   }
   return hash;
 }
 
 function initialState(init: unknown): KvState {
-  if (init === undefined || init === null) return Object.freeze({});
+  if (init === undefined || init === null) return makeState({});
   if (!isPlainObject(init))
     throw new ModelError(`model ${NAME}: init must be an object of strings by key, got ${render(init)}`);
   const state: Record<string, string> = {};
@@ -119,5 +133,5 @@ function initialState(init: unknown): KvState {
       throw new ModelError(`model ${NAME}: init for key ${key} must be a string, got ${render(value)}`);
     if (value !== '') state[recordKey(key)] = value;
   }
-  return Object.freeze(state);
+  return makeState(state);
 }
