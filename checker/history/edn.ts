@@ -90,6 +90,36 @@ function isDigit(c: number): boolean {
   return c >= DIGIT_0 && c <= DIGIT_9;
 }
 
+/** Keywords of Jepsen op maps, by length, returned as constants by the keyword reader. */
+const COMMON_KEYWORDS: (readonly string[] | undefined)[] = [];
+for (const keyword of [
+  'process',
+  'type',
+  'f',
+  'value',
+  'time',
+  'index',
+  'error',
+  'key',
+  'invoke',
+  'ok',
+  'fail',
+  'info',
+  'read',
+  'write',
+  'cas',
+  'nemesis',
+  'txn',
+  'timed-out',
+  'get',
+  'put',
+  'append',
+  'acquire',
+  'release',
+]) {
+  COMMON_KEYWORDS[keyword.length] = [...(COMMON_KEYWORDS[keyword.length] ?? []), keyword];
+}
+
 const INTEGER = /^[+-]?\d+N?$/;
 const FLOAT = /^[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?M?$/;
 const RATIO = /^([+-]?\d+)\/(\d+)$/;
@@ -385,10 +415,25 @@ export class EdnParser {
   }
 
   private readKeyword(): string {
-    this.pos++;
-    const token = this.readToken();
-    const name = token.charCodeAt(0) === COLON ? token.slice(1) : token; // `::auto` as if `:auto`
-    if (name === '' || name.endsWith('/')) this.fail(`invalid keyword ':${excerpt(token)}'`);
+    const text = this.text;
+    const colon = this.pos;
+    let start = colon + 1;
+    let end = start;
+    while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
+    this.pos = end;
+    if (text.charCodeAt(start) === COLON) start++; // `::auto` as if `:auto`
+    // The keywords of op maps come back as shared constants: no allocation, and objects keyed
+    // by them stay fast (a 1M-op history has ~5M of these).
+    const common = COMMON_KEYWORDS[end - start];
+    if (common !== undefined) {
+      const first = text.charCodeAt(start);
+      for (let i = 0; i < common.length; i++) {
+        const keyword = common[i];
+        if (keyword.charCodeAt(0) === first && text.startsWith(keyword, start)) return keyword;
+      }
+    }
+    const name = text.slice(start, end);
+    if (name === '' || name.endsWith('/')) this.fail(`invalid keyword '${excerpt(text.slice(colon, end))}'`);
     return name;
   }
 
@@ -412,6 +457,21 @@ export class EdnParser {
   }
 
   private readNumber(): unknown {
+    // Fast path: a plain decimal integer of up to 15 digits, computed without slicing.
+    const text = this.text;
+    let pos = this.pos;
+    const sign = text.charCodeAt(pos);
+    if (sign === MINUS || sign === PLUS) pos++;
+    const digitsStart = pos;
+    let n = 0;
+    for (let c = text.charCodeAt(pos); c >= DIGIT_0 && c <= DIGIT_9; c = text.charCodeAt(++pos)) {
+      n = n * 10 + (c - DIGIT_0);
+    }
+    const digits = pos - digitsStart;
+    if (digits <= 15 && (pos >= text.length || isDelimiter(text.charCodeAt(pos)))) {
+      this.pos = pos;
+      return sign === MINUS && n !== 0 ? -n : n;
+    }
     const token = this.readToken();
     if (INTEGER.test(token)) return integerValue(token.endsWith('N') ? token.slice(0, -1) : token);
     if (FLOAT.test(token)) return Number(token.endsWith('M') ? token.slice(0, -1) : token);

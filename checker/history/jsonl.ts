@@ -46,7 +46,7 @@ export function readJsonl(text: string, file: string, onWarning?: (message: stri
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new HistoryError('expected a JSON object (one op per line)', { file, line: lineNo });
     }
-    checkDepth(record, file, lineNo);
+    checkDepth(record as Record<string, unknown>, file, lineNo);
     history.push(opFromRecord(record as Record<string, unknown>, history.length, 'json', file, lineNo));
     lines.push(lineNo);
   }
@@ -69,15 +69,19 @@ function excerpt(line: string): string {
  * JSON.parse accepts any depth, but everything downstream (checkers, writers) recurses: reject
  * absurd nesting here, without recursion. Flat values, the common case, cost one type check.
  */
-function checkDepth(record: object, file: string, line: number): void {
-  const stack: [unknown, number][] = [];
-  for (const v of Object.values(record)) if (v !== null && typeof v === 'object') stack.push([v, 2]);
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
+function checkDepth(record: Record<string, unknown>, file: string, line: number): void {
+  let stack: [unknown, number][] | undefined;
+  for (const k in record) {
+    const v = record[k];
+    if (v !== null && typeof v === 'object') (stack ??= []).push([v, 2]);
+  }
+  while (stack !== undefined && stack.length > 0) {
+    const [value, depth] = stack.pop() as [Record<string, unknown>, number];
     if (depth > MAX_JSON_DEPTH) {
       throw new HistoryError(`values nested more than ${MAX_JSON_DEPTH} levels deep`, { file, line });
     }
-    for (const v of Object.values(value as object)) {
+    for (const k in value) {
+      const v = value[k];
       if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
     }
   }

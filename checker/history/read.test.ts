@@ -244,6 +244,14 @@ describe('format detection', () => {
     expect(detectFormat(text, file)).toBe(format);
   });
 
+  it('reads a detected one-map-per-line file even if a later map spans lines', () => {
+    const oneLine = Array.from({ length: 30 }, (_, p) => `{:process ${p}, :type :invoke, :f :get, :key "1"}`);
+    const text = `${oneLine.join('\n')}\n{:process 0, :type :ok,\n :f :get, :key "1", :value "x"}\n`;
+    expect(detectFormat(text, 'h.txt')).toBe('porcupine-kv');
+    expect(parseHistory(text, { file: 'h.txt' })).toHaveLength(31);
+    expect(parseError(text, 'h.txt', 'porcupine-kv')).toMatch(/^h\.txt:31: unexpected end of input/);
+  });
+
   it('rejects an unknown --format value', () => {
     expect(parseError('', 'h', 'xml' as HistoryFormat)).toBe(
       'h: unknown history format "xml" (known: jsonl, edn, porcupine-etcd, porcupine-kv)',

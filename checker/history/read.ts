@@ -97,8 +97,13 @@ function readFormat(text: string, format: HistoryFormat, opts: ParseOptions): Pa
 /** Parses a whole history held in memory. */
 export function parseHistory(text: string, opts: ParseOptions): History {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content
-  const format = opts.format ?? detectFormat(text, opts.file);
-  if (!isHistoryFormat(format)) {
+  let format = opts.format;
+  if (format === undefined) {
+    format = detectFormat(text, opts.file);
+    // One op map per line is also a bare EDN sequence; unless forced, read it with the EDN reader,
+    // which gives the same history and also copes with a later map that spans lines.
+    if (format === 'porcupine-kv') format = 'edn';
+  } else if (!isHistoryFormat(format)) {
     throw new HistoryError(
       `${opts.file}: unknown history format "${printable(format)}" (known: ${FORMATS.join(', ')})`,
     );
