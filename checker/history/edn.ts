@@ -232,15 +232,14 @@ export class EdnParser {
   }
 
   private checkSequenceContinues(c: number, close: number, startLine: number): void {
-    const what = close === RBRACE ? 'map' : close === RBRACKET ? 'vector' : close === RPAREN ? 'list' : 'set';
+    if (c !== -1 && c !== RPAREN && c !== RBRACKET && c !== RBRACE) return;
+    const what = close === RBRACE ? 'map' : close === RBRACKET ? 'vector' : 'list';
     if (c === -1) {
       this.fail(`unexpected end of input: the ${what} opened on line ${startLine} is never closed`);
     }
-    if (c === RPAREN || c === RBRACKET || c === RBRACE) {
-      this.fail(
-        `unexpected ${CLOSER_NAME[c]}: the ${what} opened on line ${startLine} must be closed by ${CLOSER_NAME[close]}`,
-      );
-    }
+    this.fail(
+      `unexpected ${CLOSER_NAME[c]}: the ${what} opened on line ${startLine} must be closed by ${CLOSER_NAME[close]}`,
+    );
   }
 
   /** Reads one form at the cursor (which must not be at whitespace or the end). */

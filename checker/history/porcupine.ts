@@ -30,9 +30,9 @@ export function readPorcupineEtcd(text: string, file: string): ParsedHistory {
       );
     }
     const record = {
-      process: parseEdnValue(parts[1], file, lineNo),
-      type: parseEdnValue(parts[2], file, lineNo),
-      f: parseEdnValue(parts[3], file, lineNo),
+      process: ednToken(parts[1], file, lineNo),
+      type: ednToken(parts[2], file, lineNo),
+      f: ednToken(parts[3], file, lineNo),
       value: parseEdnValue(parts[4], file, lineNo),
     };
     history.push(opFromRecord(record, history.length, 'edn', file, lineNo));
@@ -57,6 +57,13 @@ export function readPorcupineKv(text: string, file: string): ParsedHistory {
     lines.push(lineNo);
   });
   return { history, lines };
+}
+
+/** A whitespace-free field: plain integers and keywords directly, anything else through the EDN reader. */
+function ednToken(token: string, file: string, line: number): unknown {
+  if (/^(?:0|[1-9]\d{0,14})$/.test(token)) return Number(token);
+  if (/^:[A-Za-z][\w.*+!?<>=-]*$/.test(token)) return token.slice(1);
+  return parseEdnValue(token, file, line);
 }
 
 function forEachLine(text: string, visit: (line: string, lineNo: number) => void): void {

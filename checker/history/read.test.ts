@@ -81,6 +81,14 @@ describe('jsonl reader', () => {
     expect(parseError(deep, 'h.jsonl')).toBe('h.jsonl:1: values nested more than 256 levels deep');
   });
 
+  it('treats null time, index and key as not recorded', () => {
+    const h = parseHistory('{"index":null,"time":null,"process":0,"type":"invoke","f":"r","key":null}', {
+      file: 'h.jsonl',
+    });
+    expect(h).toEqual([{ index: 0, time: -1, process: 0, type: 'invoke', f: 'r', value: null }]);
+    expect('key' in h[0]).toBe(false);
+  });
+
   it('keeps an index that differs from the position as sourceIndex', () => {
     const h = parseHistory('{"index":7,"process":0,"type":"invoke","f":"r"}', { file: 'h.jsonl' });
     expect(h[0]).toMatchObject({ index: 0, sourceIndex: 7 });

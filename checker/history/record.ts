@@ -53,7 +53,8 @@ export function isOpType(value: unknown): value is OpType {
  * Turns a freshly decoded record (owned by the caller, not shared) into the op at `position`,
  * in place: allocating a second object per op costs a third of the read time on large
  * histories. `index` becomes the position (histories are dense); a different `index` in the
- * input is kept as `sourceIndex`. Missing `time` becomes -1, missing `value` null.
+ * input is kept as `sourceIndex`. Missing (or nil) `time` becomes -1, missing `value` null, a nil
+ * `key` no key.
  */
 export function opFromRecord(
   record: Record<string, unknown>,
@@ -73,13 +74,15 @@ export function opFromRecord(
     if (f === undefined && process === 'nemesis') record.f = '';
     else badField(style, file, line, 'f', 'must be a non-empty string', f);
   }
-  if (time === undefined) record.time = -1;
+  // nil/null means "not recorded" for time, index and key.
+  if (time === undefined || time === null) record.time = -1;
   else if (typeof time !== 'number' || !Number.isFinite(time)) {
     badField(style, file, line, 'time', 'must be a number of nanoseconds', time);
   }
-  if (key !== undefined && !isKey(key))
+  if (key === null) delete record.key;
+  else if (key !== undefined && !isKey(key))
     badField(style, file, line, 'key', 'must be a string or a number', key);
-  if (index !== undefined && index !== position) {
+  if (index !== undefined && index !== null && index !== position) {
     if (!(typeof index === 'number' && Number.isSafeInteger(index) && index >= 0)) {
       badField(style, file, line, 'index', 'must be a non-negative integer', index);
     }
