@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from '../models/model.js';
-import { defaultPartition, getModel } from '../models/index.js';
+import { defaultPartition, getModel, ModelError } from '../models/index.js';
 import { determinize } from './determinize.js';
 import type { SearchResult } from './search.js';
 import { checkPartsInterleaved } from './interleave.js';
@@ -40,6 +40,22 @@ export function resolveModel(spec: ModelSpec | Model<unknown>): Model<unknown> {
   return model.stepAll ? (determinize(model) as Model<unknown>) : model;
 }
 
+/**
+ * Checks that the model can read every op (known `f`, well-shaped values) before any search, so
+ * that bad input is reported as such, naming the op, rather than as an inconsistency.
+ */
+export function validateOperations(ops: Operation[], model: Model<unknown>): void {
+  if (!model.validate) return;
+  for (const op of ops) {
+    const problem = model.validate(op);
+    if (problem !== undefined) {
+      const where =
+        op.completeIndex === undefined ? `op ${op.invokeIndex}` : `ops ${op.invokeIndex}→${op.completeIndex}`;
+      throw new ModelError(`${where} (process ${op.process} ${op.f}): ${problem}`);
+    }
+  }
+}
+
 /** Splits operations into independent parts with the model's partition, else by key. */
 export function partitionOperations(ops: Operation[], model: Model<unknown>): Operation[][] {
   return model.partition ? model.partition(ops) : defaultPartition(ops);
@@ -51,7 +67,13 @@ export async function checkLinearizable(
   options: CheckOptions = {},
 ): Promise<CheckResult> {
   const started = performance.now();
-  const model = resolveModel(spec);
+  let model: Model<unknown>;
+  try {
+    model = resolveModel(spec);
+    validateOperations(ops, model);
+  } catch (error) {
+    return unknownResult(ops.length, 0, started, `bad input: ${(error as Error).message}`);
+  }
   // Smallest first: with interleaving, small parts settle quickly and free their slot.
   const parts = partitionOperations(ops, model).sort((a, b) => a.length - b.length);
   const deadline = options.timeLimitMs === undefined ? undefined : started + options.timeLimitMs;

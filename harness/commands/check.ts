@@ -11,7 +11,8 @@ import { toOperations } from '../../checker/history/operations.js';
 import { parseEdnValue } from '../../checker/history/edn.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { MODELS } from '../../checker/models/index.js';
-import { checkLinearizable } from '../../checker/linearizable/check.js';
+import { checkLinearizable, resolveModel, validateOperations } from '../../checker/linearizable/check.js';
+import { ModelError } from '../../checker/models/index.js';
 import { mergeValidity, type CheckResult, type Validity } from '../../checker/linearizable/types.js';
 import { describeCounterexample } from '../../checker/linearizable/describe.js';
 import { EXIT, UsageError } from './exit.js';
@@ -122,7 +123,12 @@ async function checkFile(
     });
     checkWellFormed(history, file);
     operations = toOperations(history);
+    validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
   } catch (error) {
+    if (error instanceof ModelError) {
+      process.stderr.write(`zkcheck: ${file}: ${error.message}\n`);
+      return undefined;
+    }
     if (error instanceof HistoryError) {
       process.stderr.write(`zkcheck: ${error.message}\n`);
       return undefined;
