@@ -171,6 +171,18 @@ describe('fuzzed readers never throw anything but HistoryError', () => {
     );
   });
 
+  it('a JSONL history cut at any byte (a crashed harness) still reads, as a well-formed prefix', () => {
+    const full = parseHistory(JSONL, { file: 'full.jsonl' });
+    for (let cut = 0; cut <= JSONL.length; cut++) {
+      const warnings: string[] = [];
+      const h = parseHistory(JSONL.slice(0, cut), { file: 'cut.jsonl', onWarning: (m) => warnings.push(m) });
+      checkWellFormed(h);
+      expect(h).toEqual(full.slice(0, h.length));
+      const complete = JSONL.slice(0, cut).split('\n').length - 1;
+      expect(h.length).toBeGreaterThanOrEqual(complete);
+    }
+  });
+
   it('arbitrary strings in any format', () => {
     fc.assert(
       fc.property(
