@@ -151,8 +151,11 @@ export function phases(...gens: Gen[]): Gen {
   return sequence(...gens.map(synchronize));
 }
 
-/** `first`, then, once all of its ops have completed, `next` (`sequence` does not wait). */
-export function then(first: Gen, next: Gen): Gen {
+/**
+ * `first`, then, once all of its ops have completed, `next` (`sequence` does not wait). Not named
+ * `then`: a module exporting `then` is a thenable, and `await import()` of it never settles.
+ */
+export function andThen(first: Gen, next: Gen): Gen {
   return sequence(first, synchronize(next));
 }
 
