@@ -7,7 +7,8 @@
  * - `info`, or no completion at all: status 'info', output undefined, ret = Infinity (it may
  *   take effect at any point after its invoke, or never).
  * `call` is the invoke's position and `input` its value (a read invoked with nil has input
- * null and, when ok, output = the value read). Nemesis ops are never paired. Ids are dense,
+ * null and, when ok, output = the value read). An invoke marked `sync: true` (a read preceded
+ * by sync()) gives an operation marked `sync`. Nemesis ops are never paired. Ids are dense,
  * 0..n-1 in call order. Run {@link checkWellFormed} first: this only rejects what it cannot pair.
  */
 import { historySource } from './source.js';
@@ -34,6 +35,7 @@ export function toOperations(history: History): Operation[] {
         invokeIndex: op.index,
       };
       if (op.key !== undefined) operation.key = op.key;
+      if (op.sync === true) operation.sync = true;
       open.set(p, paired.length);
       paired.push(operation);
       continue;

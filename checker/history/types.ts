@@ -75,6 +75,8 @@ export interface Operation {
   call: number;
   /** Position of the completion; Infinity when the outcome is unknown. */
   ret: number;
+  /** A read preceded by sync() (its invoke carried `sync: true`): ZooKeeper's strongest read. */
+  sync?: boolean;
   /** The `index` fields of the original invoke and completion ops, for reports. */
   invokeIndex: number;
   completeIndex?: number;
