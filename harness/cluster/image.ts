@@ -11,7 +11,7 @@
  * (`org.zkcheck.image=zookeeper`) that the docker provider and setup use to find it. With the rootfs
  * cached a rebuild is just the import.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -121,7 +121,10 @@ export function run(
   opts: { log?: (line: string) => void; input?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    // stdin is a pipe only when there is input: a child that closes its stdin early (debootstrap
+    // does) would otherwise raise EPIPE on our write, an unhandled error that kills the process.
+    const stdin = opts.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env: opts.env ?? process.env });
     let out = '';
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
@@ -133,14 +136,17 @@ export function run(
         if (!opts.quiet) opts.log?.(`  ${line}`);
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.on('error', (error) => reject(new ImageBuildError(`${cmd}: ${error.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new ImageBuildError(`${cmd} ${args.slice(0, 3).join(' ')} exited with ${code}: ${tail.join(' | ')}`));
     });
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // the exit code tells what happened
+      child.stdin.end(opts.input);
+    }
   });
 }
 
@@ -209,6 +215,7 @@ async function buildRootfs(args: {
     throw new ImageBuildError('debootstrap is not installed (apt-get install debootstrap, or `npm run setup`)');
   });
   mkdirSync(cacheDir, { recursive: true });
+  removeAbandonedRootfs(cacheDir, log);
   const rootfs = join(cacheDir, `rootfs-${process.pid}`);
   rmSync(rootfs, { recursive: true, force: true });
   const chroot = (script: string) => run('chroot', [rootfs, '/bin/sh', '-c', script], { log, env: chrootEnv() });
@@ -244,6 +251,42 @@ async function buildRootfs(args: {
     if (procMounted) await run('umount', ['-l', join(rootfs, 'proc')], { quiet: true }).catch(() => undefined);
     rmSync(rootfs, { recursive: true, force: true });
     rmSync(`${tarball}.part`, { force: true });
+  }
+}
+
+/** Root filesystems of builds whose process died (a crash skips their cleanup). */
+function removeAbandonedRootfs(cacheDir: string, log: (line: string) => void): void {
+  for (const name of readdirSync(cacheDir)) {
+    const pid = Number(/^rootfs-(\d+)$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    log(`image: removing the rootfs of a dead build (${name})`);
+    const dir = join(cacheDir, name);
+    // Its /proc may still be mounted: unmount first, never recurse into a live /proc.
+    for (const mountPoint of mountsUnder(dir)) spawnSync('umount', ['-l', mountPoint]);
+    if (mountsUnder(dir).length > 0) throw new ImageBuildError(`cannot unmount what is mounted under ${dir}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function mountsUnder(dir: string): string[] {
+  let table = '';
+  try {
+    table = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return [];
+  }
+  return table
+    .split('\n')
+    .map((line) => line.split(' ')[1])
+    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

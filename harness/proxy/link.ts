@@ -8,6 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Address, StreamDirection, Toxic } from './model.js';
 import { createStage, type Sink, type Stage, type StageHooks, type StageState } from './stages.js';
+import type { StreamRewriter } from './zk-election.js';
 
 /** Flow control: stop reading the source while this many bytes sit inside the toxics. */
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -37,6 +38,8 @@ export class Link {
     readonly dest: Socket,
     private readonly connection: Connection,
     toxics: readonly Toxic[],
+    /** Applied to the source's bytes before any toxic (see zk-election.ts). */
+    private readonly rewrite?: StreamRewriter,
   ) {
     this.sink = { push: (chunk) => this.deliver(chunk), end: () => this.endOutput() };
     this.hooks = {
@@ -114,8 +117,10 @@ export class Link {
     return this.slots[0]?.stage ?? this.sink;
   }
 
-  private read(chunk: Buffer): void {
+  private read(received: Buffer): void {
     if (this.inputEnded) return;
+    const chunk = this.rewrite ? this.rewrite(received) : received;
+    if (chunk.length === 0) return;
     this.inFlight += chunk.length;
     this.head().push(chunk);
     this.applyFlowControl();
@@ -159,6 +164,8 @@ export interface ConnectionOptions {
   /** The proxy's toxics for a direction at the moment the links are built. */
   readonly toxics: (direction: StreamDirection) => readonly Toxic[];
   readonly onClosed: (connection: Connection) => void;
+  /** A fresh rewriter of the client's bytes for each connection, if the proxy has one. */
+  readonly upstreamRewriter?: () => StreamRewriter;
 }
 
 export class Connection {
@@ -221,7 +228,7 @@ export class Connection {
     if (this.closing) return;
     const { toxics } = this.options;
     this.links = {
-      upstream: new Link('upstream', this.client, this.server, this, toxics('upstream')),
+      upstream: new Link('upstream', this.client, this.server, this, toxics('upstream'), this.options.upstreamRewriter?.()),
       downstream: new Link('downstream', this.server, this.client, this, toxics('downstream')),
     };
     this.links.upstream.start();

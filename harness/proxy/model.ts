@@ -71,6 +71,11 @@ export interface ProxyRequest {
   readonly upstream: string;
   readonly upstreamAddress: Address;
   readonly enabled: boolean;
+  /**
+   * zkcheck's extension (a real Toxiproxy ignores it): on a ZooKeeper election link, the address to
+   * advertise in place of the dialler's own (see zk-election.ts). Loopback host:port.
+   */
+  readonly zkAdvertise?: string;
 }
 
 /** The fields of `POST|PATCH /proxies/{name}`, with the proxy's current values as defaults. */
@@ -124,12 +129,15 @@ export function parseProxyRequest(body: unknown, where = ''): ProxyRequest {
   const enabled = optionalBoolean(fields, 'enabled') ?? true;
   if (name === '') throw Errors.missingField(`name${where}`);
   if (upstream === '') throw Errors.missingField(`upstream${where}`);
+  const zkAdvertise = optionalString(fields, 'zk_advertise');
+  if (zkAdvertise !== undefined) parseListen(zkAdvertise); // loopback host:port, or 400
   return {
     name,
     listen: parseListen(listen === '' ? '127.0.0.1:0' : listen),
     upstream,
     upstreamAddress: parseUpstream(upstream),
     enabled,
+    ...(zkAdvertise === undefined ? {} : { zkAdvertise }),
   };
 }
 

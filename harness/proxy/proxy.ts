@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection } from './link.js';
+import { initialMessageRewriter } from './zk-election.js';
 import {
   ApiError,
   Errors,
@@ -23,6 +24,8 @@ export interface ProxyJson {
   upstream: string;
   enabled: boolean;
   toxics: Toxic[];
+  /** zkcheck's extension: the election address this proxy advertises (see zk-election.ts). */
+  zk_advertise?: string;
 }
 
 export interface ProxyConfig {
@@ -30,6 +33,7 @@ export interface ProxyConfig {
   readonly listen: Address;
   readonly upstream: string;
   readonly upstreamAddress: Address;
+  readonly zkAdvertise?: string;
 }
 
 export class TcpProxy {
@@ -40,9 +44,11 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly toxics: Toxic[] = [];
   private readonly connections = new Set<Connection>();
+  private readonly zkAdvertise?: string;
 
   constructor(config: ProxyConfig) {
     this.name = config.name;
+    this.zkAdvertise = config.zkAdvertise;
     this.listenAddress = config.listen;
     this.upstream = config.upstream;
     this.upstreamAddress = config.upstreamAddress;
@@ -147,7 +153,9 @@ export class TcpProxy {
   }
 
   toJSON(): ProxyJson {
-    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled, toxics: this.listToxics() };
+    const json: ProxyJson = { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled, toxics: this.listToxics() };
+    if (this.zkAdvertise !== undefined) json.zk_advertise = this.zkAdvertise;
+    return json;
   }
 
   private toxicsFor(direction: StreamDirection): Toxic[] {
@@ -164,6 +172,7 @@ export class TcpProxy {
       upstream: this.upstreamAddress,
       toxics: (direction) => this.toxicsFor(direction),
       onClosed: (closed) => this.connections.delete(closed),
+      upstreamRewriter: this.zkAdvertise === undefined ? undefined : () => initialMessageRewriter(this.zkAdvertise!),
     });
     this.connections.add(connection);
   }

@@ -1,0 +1,351 @@
+/**
+ * `startEnsemble()`: an N-node ZooKeeper ensemble on 127.0.0.1 with every link behind a proxy.
+ *
+ * Lifecycle, in order (teardown runs in reverse on success, error, Ctrl-C and process exit):
+ *   1. sweep leftovers of dead runs; choose the provider (and say why);
+ *   2. write the run record (before anything is created, so a crash is always sweepable);
+ *   3. reserve 3 ports per node (client, quorum, election) and one per peer proxy, below the
+ *      ephemeral range;
+ *   4. start the Toxiproxy-API server (or use the user's) and create, in one call, a client proxy
+ *      per node and a proxy per directed peer link i->j per port kind;
+ *   5. write each node's zoo.cfg (server.j -> the i->j proxies; its own line with real ports) and myid;
+ *   6. start every server (containers or JVMs) and wait until one leads and all serve.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { DockerRuntime, dockerClient } from './docker.js';
+import { fourLetterWord, parseMntr, parseSrvr } from './fourlw.js';
+import { newRunId, ownerRecord, removeRunRecord, sweepLeftovers, writeRunRecord, type RunRecord } from './hygiene.js';
+import { createLinks, peerProxyPortCount, type CreatedLinks } from './links.js';
+import { LocalRuntime } from './local.js';
+import { PortReservation } from './ports.js';
+import { DEFAULT_JVM_FLAGS, type NodeRuntime } from './runtime.js';
+import { chooseProvider } from './select.js';
+import { startToxiproxyHost, type ToxiproxyHost } from './toxiproxy.js';
+import {
+  EnsembleError,
+  type Ensemble,
+  type EnsembleLinks,
+  type EnsembleNode,
+  type EnsembleOptions,
+  type NodeState,
+  type NodeStatus,
+  type ProviderName,
+} from './types.js';
+import { DEFAULT_TIMING, UNDIALABLE_SELF_HOST, renderZooCfg, type ServerAddress, type ZkTiming } from './zkconfig.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensemble> {
+  const size = opts.size ?? 3;
+  if (!Number.isInteger(size) || size < 1 || size > 15) throw new EnsembleError(`ensemble size must be 1..15, got ${size}`);
+  const log = opts.log ?? (() => undefined);
+  await sweepLeftovers().then((report) => {
+    if (report.runs.length + report.containers + report.processes > 0) log(`swept leftovers of dead runs: ${report.runs.join(', ')}`);
+  });
+  const choice = await chooseProvider({ provider: opts.provider, image: opts.image, zkHome: opts.zkHome });
+  log(`provider ${choice.provider}: ${choice.reason}`);
+
+  const runId = newRunId();
+  const owner = ownerRecord();
+  const tempBase = opts.baseDir === undefined;
+  const baseDir = tempBase ? mkdtempSync(join(tmpdir(), `zkcheck-${runId}-`)) : resolve(opts.baseDir!);
+  const record: RunRecord = {
+    runId,
+    pid: owner.pid,
+    start: owner.start,
+    provider: choice.provider,
+    baseDir,
+    tempBase: tempBase && !opts.keepDirs,
+    toxiproxyUrl: opts.toxiproxyUrl,
+    createdAt: new Date().toISOString(),
+  };
+  writeRunRecord(record);
+
+  const labels = { runId, ownerPid: owner.pid, ownerStart: owner.start };
+  const jvmFlags = [DEFAULT_JVM_FLAGS, opts.jvmFlags ?? ''].join(' ').trim();
+  const runtime: NodeRuntime =
+    choice.provider === 'docker'
+      ? new DockerRuntime(await dockerClient(), choice.image!, labels, jvmFlags)
+      : new LocalRuntime(choice.install!, labels, jvmFlags);
+  const ensemble = new RunningEnsemble(choice.provider, choice.reason, runtime, record, opts);
+  await ensemble.boot(size, {
+    tickTimeMs: opts.tickTimeMs ?? DEFAULT_TIMING.tickTimeMs,
+    initLimit: opts.initLimit ?? DEFAULT_TIMING.initLimit,
+    syncLimit: opts.syncLimit ?? DEFAULT_TIMING.syncLimit,
+    cnxTimeoutMs: DEFAULT_TIMING.cnxTimeoutMs,
+  });
+  return ensemble;
+}
+
+class RunningEnsemble implements Ensemble {
+  readonly runId: string;
+  readonly source: string;
+  nodes: EnsembleNode[] = [];
+  private readonly states = new Map<number, NodeState>();
+  private readonly reservation: PortReservation;
+  private host?: ToxiproxyHost;
+  private created?: CreatedLinks;
+  private stopping?: Promise<void>;
+
+  constructor(
+    readonly provider: ProviderName,
+    readonly reason: string,
+    private readonly runtime: NodeRuntime,
+    private readonly record: RunRecord,
+    private readonly opts: EnsembleOptions,
+  ) {
+    this.runId = record.runId;
+    this.source = runtime.source;
+    this.reservation = new PortReservation(record.runId);
+  }
+
+  get links(): EnsembleLinks {
+    if (!this.created) throw new EnsembleError('ensemble has no links yet');
+    return this.created.links;
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  async boot(size: number, timing: ZkTiming): Promise<void> {
+    registerActive(this);
+    try {
+      const ports = await this.reservation.take(3 * size + peerProxyPortCount(size));
+      const plan = Array.from({ length: size }, (_, i) => ({
+        id: i + 1,
+        clientPort: ports[3 * i],
+        quorumPort: ports[3 * i + 1],
+        electionPort: ports[3 * i + 2],
+      }));
+      this.host = await startToxiproxyHost(this.runId, this.opts.toxiproxyUrl);
+      if (this.host.pid) writeRunRecord({ ...this.record, proxyPid: this.host.pid, toxiproxyUrl: this.host.url });
+      this.log(`proxies on ${this.host.description}`);
+      if (!this.host.pid) {
+        // A real Toxiproxy ignores zk_advertise (see harness/proxy/zk-election.ts).
+        this.log(
+          'warning: on a real Toxiproxy, election dial-backs cannot be routed through the proxies; after a healed ' +
+            'partition a node may rejoin a higher-id leader only once that leader dials it (zkcheck\'s own proxy has no such limit)',
+        );
+      }
+      this.created = await createLinks(this.host.url, this.runId, plan, ports.slice(3 * size));
+      this.nodes = plan.map((p) => {
+        const dir = join(this.record.baseDir, `n${p.id}`);
+        const node: EnsembleNode = {
+          ...p,
+          proxyClientPort: this.created!.clientProxyPort.get(p.id)!,
+          dataDir: join(dir, 'data'),
+          dataLogDir: join(dir, 'datalog'),
+          configFile: join(dir, 'conf', 'zoo.cfg'),
+          logFile: join(dir, 'server.log'),
+        };
+        return node;
+      });
+      for (const node of this.nodes) this.writeConfig(node, timing);
+      await Promise.all(this.nodes.map((node) => this.start(node.id)));
+      if (this.opts.waitForQuorum !== false) await this.waitForQuorum({ timeoutMs: this.opts.quorumTimeoutMs ?? 60_000 });
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private writeConfig(node: EnsembleNode, timing: ZkTiming): void {
+    for (const dir of [node.dataDir, node.dataLogDir, dirname(node.configFile)]) mkdirSync(dir, { recursive: true });
+    const servers = this.nodes.map((peer) => this.serverAddress(node.id, peer));
+    const paths = this.runtime.serverPaths(node);
+    writeFileSync(
+      node.configFile,
+      renderZooCfg({ id: node.id, clientPort: node.clientPort, dataDir: paths.dataDir, dataLogDir: paths.dataLogDir, servers, timing }),
+    );
+    writeFileSync(join(node.dataDir, 'myid'), `${node.id}\n`);
+    writeFileSync(node.logFile, '', { flag: 'a' });
+  }
+
+  /** How node `from` reaches `to`: its own real ports, or the i->k link proxies. */
+  private serverAddress(from: number, to: EnsembleNode): ServerAddress {
+    if (from === to.id) return { id: to.id, host: UNDIALABLE_SELF_HOST, quorumPort: to.quorumPort, electionPort: to.electionPort };
+    const link = (kind: 'quorum' | 'election') => this.links.between(from, to.id).find((l) => l.kind === kind)!;
+    const host = link('quorum').listen.slice(0, link('quorum').listen.lastIndexOf(':'));
+    return { id: to.id, host, quorumPort: link('quorum').port, electionPort: link('election').port };
+  }
+
+  node(id: number): EnsembleNode {
+    const node = this.nodes.find((n) => n.id === id);
+    if (!node) throw new EnsembleError(`no node ${id} (nodes are 1..${this.nodes.length})`);
+    return node;
+  }
+
+  connectString(id: number): string {
+    return `127.0.0.1:${this.node(id).proxyClientPort}`;
+  }
+
+  state(id: number): NodeState {
+    this.node(id);
+    return this.states.get(id) ?? 'stopped';
+  }
+
+  private assertLive(): void {
+    if (this.stopping) throw new EnsembleError(`ensemble ${this.runId} is stopped`);
+  }
+
+  async start(id: number): Promise<void> {
+    this.assertLive();
+    const state = this.state(id);
+    if (state === 'running' || state === 'paused') throw new EnsembleError(`node ${id} is already ${state}`);
+    await this.runtime.start(this.node(id));
+    this.states.set(id, 'running');
+  }
+
+  async kill(id: number): Promise<void> {
+    this.assertLive();
+    if (this.state(id) === 'killed' || this.state(id) === 'stopped') return;
+    await this.runtime.kill(this.node(id));
+    this.states.set(id, 'killed');
+  }
+
+  async restart(id: number): Promise<void> {
+    await this.kill(id);
+    await this.start(id);
+  }
+
+  async pause(id: number): Promise<void> {
+    this.assertLive();
+    if (this.state(id) === 'paused') return;
+    if (this.state(id) !== 'running') throw new EnsembleError(`node ${id} is ${this.state(id)}, cannot pause it`);
+    await this.runtime.pause(this.node(id));
+    this.states.set(id, 'paused');
+  }
+
+  async resume(id: number): Promise<void> {
+    this.assertLive();
+    if (this.state(id) !== 'paused') return;
+    await this.runtime.resume(this.node(id));
+    this.states.set(id, 'running');
+  }
+
+  async status(): Promise<NodeStatus[]> {
+    return Promise.all(this.nodes.map((node) => this.nodeStatus(node)));
+  }
+
+  private async nodeStatus(node: EnsembleNode): Promise<NodeStatus> {
+    const state = this.state(node.id);
+    if (state !== 'running') return { id: node.id, state, error: state };
+    try {
+      const srvr = parseSrvr(await fourLetterWord(node.clientPort, 'srvr', 1000));
+      if (!srvr.mode) return { id: node.id, state, error: srvr.notServing };
+      const mntr = parseMntr(await fourLetterWord(node.clientPort, 'mntr', 1000).catch(() => ''));
+      return { id: node.id, state, mode: srvr.mode, zxid: srvr.zxid, mntr };
+    } catch (error) {
+      return { id: node.id, state, error: (error as Error).message };
+    }
+  }
+
+  async leader(): Promise<number | undefined> {
+    const leaders = (await this.status()).filter((s) => s.mode === 'leader' || s.mode === 'standalone');
+    return leaders.length === 1 ? leaders[0].id : undefined;
+  }
+
+  async waitForQuorum(opts: { timeoutMs?: number; nodes?: readonly number[] } = {}): Promise<void> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const wanted = opts.nodes ?? this.nodes.map((n) => n.id).filter((id) => this.state(id) === 'running');
+    let last: NodeStatus[] = [];
+    while (Date.now() < deadline) {
+      this.assertLive();
+      last = (await this.status()).filter((s) => wanted.includes(s.id));
+      const leaders = last.filter((s) => s.mode === 'leader' || s.mode === 'standalone');
+      if (leaders.length === 1 && last.every((s) => s.mode !== undefined)) return;
+      await sleep(100);
+    }
+    const detail = last.map((s) => `${s.id}:${s.mode ?? s.error ?? s.state}`).join(', ');
+    throw new EnsembleError(`no quorum within ${opts.timeoutMs ?? 60_000} ms (${detail}); node logs in ${this.record.baseDir}`);
+  }
+
+  async logs(id: number): Promise<string> {
+    return readFile(this.node(id).logFile, 'utf8').catch(() => '');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async teardown(): Promise<void> {
+    const errors: unknown[] = [];
+    const attempt = async (step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await attempt(() => this.runtime.dispose());
+    for (const id of this.states.keys()) this.states.set(id, 'stopped');
+    // Our own server dies with its proxies; on a user's Toxiproxy, delete ours by name.
+    if (this.created && !this.host?.pid) await attempt(() => this.created!.remove());
+    if (this.host) await attempt(() => this.host!.stop());
+    this.reservation.release();
+    if (this.record.tempBase) rmSync(this.record.baseDir, { recursive: true, force: true });
+    removeRunRecord(this.runId);
+    unregisterActive(this);
+    if (errors.length > 0) throw new EnsembleError(`teardown of ${this.runId}: ${errors.map((e) => (e as Error).message).join('; ')}`);
+  }
+
+  /** Exit-handler teardown: no awaiting possible, so signal and `docker rm -f` synchronously. */
+  stopSync(): void {
+    this.runtime.disposeSync();
+    this.host?.stopSync();
+    this.reservation.release();
+    if (this.record.tempBase) rmSync(this.record.baseDir, { recursive: true, force: true });
+    removeRunRecord(this.runId);
+  }
+}
+
+// --- teardown on Ctrl-C, SIGTERM and exit -------------------------------------------------------
+
+const active = new Set<RunningEnsemble>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let handlersInstalled = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  const stops = [...active].map((ensemble) => ensemble.stop().catch(() => undefined));
+  void Promise.all(stops).then(() => {
+    // If nobody else handles the signal, behave as if we had not caught it: die by it.
+    if (process.listenerCount(signal) === 1) {
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    }
+  });
+}
+
+function onExit(): void {
+  for (const ensemble of active) ensemble.stopSync();
+}
+
+function registerActive(ensemble: RunningEnsemble): void {
+  active.add(ensemble);
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  process.on('exit', onExit);
+}
+
+function unregisterActive(ensemble: RunningEnsemble): void {
+  active.delete(ensemble);
+  if (active.size > 0 || !handlersInstalled) return;
+  handlersInstalled = false;
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+  process.removeListener('exit', onExit);
+}
+
+/** For tests: the config a node runs with. */
+export function readNodeConfig(node: EnsembleNode): string {
+  return readFileSync(node.configFile, 'utf8');
+}

@@ -1,0 +1,142 @@
+/**
+ * The `Ensemble` interface: a running ZooKeeper ensemble whose every client and peer link goes
+ * through a Toxiproxy-API fault proxy. Providers (`docker`, `local`) differ only in how a node's
+ * server process is started, killed and paused; topology, proxies, configs and status are shared.
+ */
+
+export type ProviderName = 'docker' | 'local';
+
+/** One ZooKeeper server of the ensemble. Ids are ZooKeeper's `myid`: 1..N. */
+export interface EnsembleNode {
+  readonly id: number;
+  /** The server's own client port on 127.0.0.1 (diagnostics, four-letter words). */
+  readonly clientPort: number;
+  /** The client proxy's port: what workload clients should connect to. */
+  readonly proxyClientPort: number;
+  /** The server's own quorum (peer) and election ports. */
+  readonly quorumPort: number;
+  readonly electionPort: number;
+  /** Host directory holding this node's data (snapshots, myid); persists across kill/restart. */
+  readonly dataDir: string;
+  /** Host directory holding this node's transaction log. */
+  readonly dataLogDir: string;
+  /** Host file with this node's zoo.cfg (peers' server lines point at its link proxies). */
+  readonly configFile: string;
+  /** Host file receiving the server's log output (stdout and stderr), across restarts. */
+  readonly logFile: string;
+}
+
+export type NodeState = 'running' | 'killed' | 'paused' | 'stopped';
+export type ZkMode = 'leader' | 'follower' | 'observer' | 'standalone';
+
+/** What a node says about itself through `srvr`/`mntr` on its real client port. */
+export interface NodeStatus {
+  id: number;
+  state: NodeState;
+  /** Undefined when the node does not answer or does not serve (no quorum). */
+  mode?: ZkMode;
+  zxid?: string;
+  /** `mntr` key/values, when the node answered. */
+  mntr?: Record<string, string>;
+  /** Why the node gave no mode (connection refused, "not currently serving requests", timeout). */
+  error?: string;
+}
+
+export type LinkKind = 'quorum' | 'election';
+
+/** A directed peer link: traffic node `from` opens towards node `to`. */
+export interface PeerLink {
+  from: number;
+  to: number;
+  kind: LinkKind;
+  /** The proxy's name on the Toxiproxy API. */
+  proxy: string;
+  /** The proxy's listen address, `127.0.<from>.<to>:<port>`: what node `from` dials. */
+  listen: string;
+  port: number;
+}
+
+/**
+ * Names of every proxy, for nemeses that drive faults through the Toxiproxy API
+ * (`toxiproxy-node-client` or harness/proxy/control.ts) at `toxiproxyUrl`.
+ */
+export interface EnsembleLinks {
+  readonly toxiproxyUrl: string;
+  /** Every directed peer link, both kinds. */
+  readonly all: readonly PeerLink[];
+  /** The two proxies (quorum, election) for the directed link from -> to. */
+  between(from: number, to: number): readonly PeerLink[];
+  /** Every peer proxy that touches node `id`, both directions. */
+  of(id: number): readonly PeerLink[];
+  /** The proxy in front of node `id`'s client port. */
+  client(id: number): string;
+  /** Blackholes (timeout 0 toxics on both streams) every peer link between `id` and the others. */
+  isolate(id: number): Promise<void>;
+  /** Removes every toxic and re-enables every proxy of this ensemble. */
+  healAll(): Promise<void>;
+}
+
+export interface Ensemble extends AsyncDisposable {
+  readonly provider: ProviderName;
+  /** Why this provider was chosen (auto-selection) or "requested". */
+  readonly reason: string;
+  /** Image (docker) or ZooKeeper install (local) the servers run from. */
+  readonly source: string;
+  readonly runId: string;
+  readonly nodes: readonly EnsembleNode[];
+  readonly links: EnsembleLinks;
+  node(id: number): EnsembleNode;
+  /** `127.0.0.1:<proxyClientPort>` of the node: give each client a single server. */
+  connectString(id: number): string;
+  /** Waits until every running node serves and exactly one leads (or throws after `timeoutMs`). */
+  waitForQuorum(opts?: { timeoutMs?: number; nodes?: readonly number[] }): Promise<void>;
+  /** Starts a killed or stopped node (its data dir is kept). */
+  start(id: number): Promise<void>;
+  /** SIGKILL: no shutdown, no flush beyond what fsync already did. */
+  kill(id: number): Promise<void>;
+  /** Kill then start. */
+  restart(id: number): Promise<void>;
+  /** Freezes the node's process (docker pause / SIGSTOP). */
+  pause(id: number): Promise<void>;
+  resume(id: number): Promise<void>;
+  state(id: number): NodeState;
+  /** The node that says it is leader, if exactly one running node does. */
+  leader(): Promise<number | undefined>;
+  status(): Promise<NodeStatus[]>;
+  /** The node's log so far. */
+  logs(id: number): Promise<string>;
+  /** Tears everything down: servers, proxies, and the run's directories unless kept. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface EnsembleOptions {
+  /** 3 (default), 5 or 7; any odd or even N >= 1 works. */
+  size?: number;
+  /** `auto` (default) picks docker when an engine answers and an image is usable, else local. */
+  provider?: ProviderName | 'auto';
+  /** docker: image to run (default zookeeper:3.8 when present or pullable, else the local image). */
+  image?: string;
+  /** local: ZooKeeper install (a dir with lib/*.jar, or Debian's /usr/share/java). */
+  zkHome?: string;
+  /** Use this Toxiproxy instead of starting our own proxy server. */
+  toxiproxyUrl?: string;
+  /** Where node directories go (kept after stop). Default: a fresh temp dir removed at stop. */
+  baseDir?: string;
+  /** Keep the temp dir after stop (for post-mortems). */
+  keepDirs?: boolean;
+  /** ZooKeeper timing; defaults favour fast elections and partitions detected in seconds. */
+  tickTimeMs?: number;
+  initLimit?: number;
+  syncLimit?: number;
+  /** Wait for quorum before returning from start (default true) and how long (default 60 s). */
+  waitForQuorum?: boolean;
+  quorumTimeoutMs?: number;
+  /** Extra JVM flags for every server. */
+  jvmFlags?: string;
+  /** Progress lines (default: silent). */
+  log?: (line: string) => void;
+}
+
+export class EnsembleError extends Error {
+  override name = 'EnsembleError';
+}
