@@ -6,6 +6,7 @@
  */
 import type { Operation } from '../history/types.js';
 import type { Counterexample, Validity } from '../linearizable/types.js';
+import type { Conflict } from './versions.js';
 
 export type ClaimName =
   /** Updates alone (writes, cas, creates, deletes) are linearizable. Promised. */
@@ -63,8 +64,14 @@ export interface ClaimResult {
   ms: number;
   /** Graph method: the cycle that makes it invalid. */
   cycle?: Cycle;
+  /** Graph method: facts no order can reconcile (two updates reporting one version, ...). */
+  conflict?: Conflict;
   /** Search method: where the search got stuck. */
   counterexample?: Counterexample;
+  /** Why the graph method could not decide this claim, when the search had to. */
+  fallback?: string;
 }
 
 export const ALLOWED_NOTE = "allowed by ZooKeeper's documented guarantees";
+/** For an unpromised claim that broke while a promised one broke too: the violation is not benign. */
+export const ALSO_BROKEN_NOTE = 'not promised by ZooKeeper, but a promised claim is broken too';
