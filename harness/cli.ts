@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerCheckCommand } from './commands/check.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerRunCommands } from './commands/run.js';
 import { EXIT, UsageError } from './commands/exit.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -23,11 +24,15 @@ export function buildProgram(): Command {
       `
 Exit status: 0 valid, 1 invalid, 2 unknown, 254 bad input or flags, 255 harness error.
 Examples:
+  zkcheck run --time-limit 30     a 3-node ensemble, register workload, verdict per claim
+  zkcheck run --nemesis partition --seed 42
+  zkcheck analyze                 check the latest stored run again
   zkcheck check history.jsonl --model zk-versioned-register
   zkcheck check etcd_000.log --model cas-register --init nil
   zkcheck doctor                  which ensemble provider would run here, and what is missing
   zkcheck image build             build the local ZooKeeper image (no registry needed)`,
     );
+  registerRunCommands(program);
   registerCheckCommand(program);
   registerClusterCommands(program);
   program.commands.forEach((command) => command.exitOverride());

@@ -1,0 +1,339 @@
+/**
+ * `runTest(config)`: the main job. The lifecycle, in order:
+ *
+ *   1. build the workload and the nemesis from the config (bad settings fail here, before
+ *      anything starts); create the run dir and write test.json (status "running");
+ *   2. start the ensemble (every link behind a proxy) and set the workload up through one session;
+ *   3. drive the schedule: the workload's ops on the client threads, rate- and time-limited, the
+ *      nemesis's faults beside them, then the final phase (heal every fault, quiet recovery);
+ *      every op is appended to history.jsonl as it is invoked and as it completes;
+ *   4. wait for the ensemble to recover (a run that leaves it broken says so), copy the servers'
+ *      logs into the run dir, tear the ensemble down;
+ *   5. check the history claim by claim and write results.json; test.json gets its final status.
+ *
+ * Ctrl-C (or `signal`) stops new ops at once; ops in flight complete, the ensemble is torn down
+ * and what was recorded is still checked. Whatever happens, history.jsonl stays readable.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ZkSession } from '../client/session.js';
+import { startEnsemble } from '../cluster/ensemble.js';
+import type { Ensemble } from '../cluster/types.js';
+import { finalPhase } from '../generator/final.js';
+import { phases } from '../generator/combinators.js';
+import { systemClock } from '../generator/clock.js';
+import { runGenerator, type Completion } from '../generator/run.js';
+import { clients } from '../generator/threads.js';
+import { rate, timeLimit } from '../generator/time.js';
+import type { Gen, GenOp, Thread } from '../generator/types.js';
+import { composeNemesis, parseNemesisNames, type ComposedNemesis } from '../../nemesis/index.js';
+import { registerWorkload } from '../../workloads/register.js';
+import type { Workload } from '../../workloads/types.js';
+import { createRun, writeJsonAtomic, type RunPaths } from '../../results/store.js';
+import type { TestConfig } from '../config.js';
+import { analyzeHistoryFile, type RunResults } from './analyze.js';
+import { ClientPool } from './clients.js';
+import { HistoryRecorder } from './recorder.js';
+import { Progress } from './progress.js';
+
+export interface RunOutcome {
+  paths: RunPaths;
+  seed: number;
+  results?: RunResults;
+  aborted: boolean;
+  /** The harness itself failed (the ensemble would not start, ...): the message. */
+  error?: string;
+}
+
+export interface RunHooks {
+  /** Lines for the terminal (progress and the report); default: stdout. */
+  out?: (text: string) => void;
+  signal?: AbortSignal;
+  /** Progress on one rewritten line (a TTY) or as plain lines every `plainEverySeconds`. */
+  tty?: boolean;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Builds the workload for a config (throws WorkloadError on bad settings). */
+export function workloadFor(config: TestConfig): Workload {
+  return registerWorkload({
+    concurrency: config.concurrency,
+    rate: config.rate,
+    timeLimitSeconds: config.timeLimit,
+    readMode: config.readMode,
+    threadsPerKey: config.threadsPerKey,
+    opsPerKey: config.opsPerKey,
+  });
+}
+
+export function throughputFloor(config: TestConfig): number {
+  return config.minThroughput ?? config.rate / 10;
+}
+
+export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const out = hooks.out ?? ((text: string) => process.stdout.write(text));
+  // 1. everything that can be wrong with the config fails before anything starts
+  const workload = workloadFor(config);
+  const nemesisNames = parseNemesisNames(config.nemesis);
+  const seed = config.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const paths = createRun({ store: config.store, testName: config.name });
+  const log = (line: string): void => appendFileSync(paths.log, `${new Date().toISOString()} ${line}\n`);
+  const testRecord: Record<string, unknown> = {
+    name: config.name,
+    status: 'running',
+    zkcheckVersion: VERSION,
+    seed,
+    config: { ...config, seed },
+    workload: { name: workload.name, model: workload.model, ...workload.describe() },
+    nemesis: nemesisNames,
+    startedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(paths.test, testRecord);
+  out(
+    `zkcheck run ${config.name}: ${workload.name} workload, nemesis ${nemesisNames.join(',') || 'none'}, ${config.nodes} nodes, seed ${seed}\n`,
+  );
+  out(`  stored in ${paths.dir}\n`);
+  log(`seed ${seed}; config ${JSON.stringify(config)}`);
+
+  let ensemble: Ensemble | undefined;
+  const outcome: RunOutcome = { paths, seed, aborted: false };
+  try {
+    // 2. the ensemble and the workload's znodes
+    ensemble = await startEnsemble({
+      size: config.nodes,
+      provider: config.provider,
+      image: config.image,
+      zkHome: config.zkHome,
+      toxiproxyUrl: config.toxiproxyUrl,
+      keepDirs: config.keepDirs,
+      log: (line) => {
+        log(`ensemble: ${line}`);
+        out(`  ${line}\n`);
+      },
+    });
+    Object.assign(testRecord, await ensembleRecord(ensemble));
+    writeJsonAtomic(paths.test, testRecord);
+    await setUpWorkload(ensemble, workload, config);
+
+    // 3. the schedule, recorded op by op
+    const nemesis = composeNemesis(nemesisNames, {
+      ensemble,
+      intervalSeconds: config.nemesisInterval,
+      durationSeconds: config.nemesisDuration,
+    });
+    const driven = await drive({ config, workload, nemesis, ensemble, paths, seed, log, out, hooks });
+    outcome.aborted = driven.aborted;
+
+    // 4. recovery, logs, teardown
+    await ensemble.waitForQuorum({ timeoutMs: 60_000 }).then(
+      () => log('ensemble recovered: one leader, every node serving'),
+      (error: Error) => {
+        log(`ensemble did not recover: ${error.message}`);
+        out(`  warning: the ensemble did not recover after the final phase: ${error.message}\n`);
+      },
+    );
+  } catch (error) {
+    outcome.error = (error as Error).message;
+    log(`harness error: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    if (ensemble) {
+      await copyNodeLogs(ensemble, paths);
+      await ensemble.stop().catch((error: Error) => log(`teardown: ${error.message}`));
+    }
+  }
+
+  // 5. the verdict
+  try {
+    outcome.results = await analyzeHistoryFile(paths.history, {
+      model: workload.model,
+      requiredFs: workload.requiredFs,
+      minOpsPerSecond: throughputFloor(config),
+      timeLimitMs: config.checkTimeLimit * 1000,
+    });
+    writeJsonAtomic(paths.results, {
+      ...outcome.results,
+      aborted: outcome.aborted,
+      harnessError: outcome.error,
+    });
+  } catch (error) {
+    outcome.error ??= `checking ${paths.history}: ${(error as Error).message}`;
+    log(`check failed: ${(error as Error).message}`);
+  }
+  testRecord.status = outcome.error ? 'harness-error' : outcome.aborted ? 'aborted' : 'done';
+  testRecord.endedAt = new Date().toISOString();
+  writeJsonAtomic(paths.test, testRecord);
+  return outcome;
+}
+
+async function ensembleRecord(ensemble: Ensemble): Promise<Record<string, unknown>> {
+  const status = await ensemble.status();
+  const version = status.find((s) => s.mntr?.zk_version)?.mntr?.zk_version;
+  return {
+    provider: ensemble.provider,
+    providerReason: ensemble.reason,
+    zookeeper: { source: ensemble.source, version: version?.split(',')[0] ?? 'unknown' },
+    nodes: ensemble.nodes.length,
+  };
+}
+
+/** The workload's setup through node 1, retried while the fresh ensemble settles. */
+async function setUpWorkload(ensemble: Ensemble, workload: Workload, config: TestConfig): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const session = await ZkSession.connect(ensemble.connectString(1), {
+      operationTimeoutMs: config.opTimeout * 2,
+    }).catch((error: unknown) => {
+      lastError = error;
+      return undefined;
+    });
+    if (session) {
+      try {
+        await workload.setup(session);
+        return;
+      } catch (error) {
+        lastError = error;
+      } finally {
+        await session.close();
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`workload setup failed: ${(lastError as Error)?.message ?? String(lastError)}`);
+}
+
+interface DriveArgs {
+  config: TestConfig;
+  workload: Workload;
+  nemesis: ComposedNemesis;
+  ensemble: Ensemble;
+  paths: RunPaths;
+  seed: number;
+  log: (line: string) => void;
+  out: (text: string) => void;
+  hooks: RunHooks;
+}
+
+/** The whole schedule: the main phase, then healing and recovery. */
+export function schedule(config: TestConfig, workload: Workload, nemesis: ComposedNemesis): Gen {
+  const main = timeLimit(
+    config.timeLimit,
+    clients(rate(config.rate, workload.generator()), nemesis.generator),
+  );
+  return phases(main, finalPhase(nemesis.finalGenerator, config.recovery, null));
+}
+
+async function drive(args: DriveArgs): Promise<{ aborted: boolean }> {
+  const { config, workload, nemesis, ensemble, paths } = args;
+  const clock = systemClock();
+  const recorder = new HistoryRecorder(paths.history, () => clock.now());
+  const pool = new ClientPool(ensemble, {
+    sessionTimeoutMs: config.sessionTimeout,
+    operationTimeoutMs: config.opTimeout,
+    connectTimeoutMs: config.opTimeout,
+  });
+  const progress = new Progress({
+    out: args.out,
+    tty: args.hooks.tty ?? false,
+    timeLimitSeconds: config.timeLimit,
+    active: () => nemesis.active(),
+  });
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    args.out('\n  interrupted: stopping new ops, waiting for those in flight, then tearing down\n');
+    abort.abort();
+  };
+  args.hooks.signal?.addEventListener('abort', onSignal, { once: true });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const performClientOp = async (op: GenOp, thread: Thread): Promise<Completion> => {
+    const node = pool.nodeOf(thread);
+    recorder.record({
+      process: op.process,
+      type: 'invoke',
+      f: op.f,
+      key: op.key,
+      value: op.value ?? null,
+      node,
+      ...workload.invokeFields?.(op),
+    });
+    let completion: Completion;
+    try {
+      const session = await pool.session(op.process, thread);
+      completion = await workload.invoke(session, op);
+    } catch (error) {
+      // No session: the op was never sent, so it definitely did not happen.
+      completion = { type: 'fail', error: { name: 'NOT_CONNECTED', message: (error as Error).message } };
+    }
+    if (completion.type === 'info') pool.retire(op.process);
+    recorder.record({
+      process: op.process,
+      type: completion.type,
+      f: op.f,
+      key: op.key,
+      value: completionValue(op, completion),
+      error: completion.error,
+      node,
+    });
+    progress.count(completion.type);
+    return completion;
+  };
+
+  const performNemesisOp = async (op: GenOp): Promise<Completion> => {
+    recorder.record({ process: 'nemesis', type: 'invoke', f: op.f, value: op.value ?? null });
+    const completion = await nemesis.invoke(op);
+    recorder.record({
+      process: 'nemesis',
+      type: completion.type,
+      f: op.f,
+      value: completion.value ?? op.value ?? null,
+      error: completion.error,
+    });
+    const line = `${new Date().toISOString()} ${op.f} ${JSON.stringify(op.value ?? null)} -> ${completion.type}${completion.error ? ` ${JSON.stringify(completion.error)}` : ''}`;
+    appendFileSync(paths.nemesisLog, `${line}\n`);
+    args.log(`nemesis: ${line}`);
+    return completion;
+  };
+
+  progress.start();
+  try {
+    const result = await runGenerator({
+      gen: schedule(config, workload, nemesis),
+      threads: config.concurrency,
+      clock,
+      seed: args.seed,
+      signal: abort.signal,
+      invoke: (op, thread) => (thread === 'nemesis' ? performNemesisOp(op) : performClientOp(op, thread)),
+      log: (message) => {
+        args.log(message);
+        progress.note(message);
+      },
+    });
+    return { aborted: result.aborted };
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    args.hooks.signal?.removeEventListener('abort', onSignal);
+    await pool.closeAll();
+    recorder.close();
+  }
+}
+
+/** What a completion records as its value: the reply for ok, the invoked value otherwise. */
+function completionValue(op: GenOp, completion: Completion): unknown {
+  return completion.type === 'ok' && 'value' in completion ? completion.value : (op.value ?? null);
+}
+
+async function copyNodeLogs(ensemble: Ensemble, paths: RunPaths): Promise<void> {
+  for (const node of ensemble.nodes) {
+    try {
+      writeFileSync(paths.nodeLog(node.id), await ensemble.logs(node.id));
+    } catch {
+      // a node log is a diagnostic; its loss must not hide the run's result
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The register workload: many independent registers, one znode each (`/registers/<key>`), read,
+ * written and compare-and-set through ZooKeeper's data versions, checked per key with the
+ * `zk-versioned-register` model.
+ *
+ *   read   getData (mode `plain`) or sync() then getData (mode `sync`): ok {value, version}
+ *   write  setData at any version (-1): ok {value, version}
+ *   cas    [n, v]: setData of v at expected version n: ok {value: v, version: n + 1}; BAD_VERSION fails
+ *
+ * Values are integers unique per key (1, 2, 3, ...), so every read names the one write it saw.
+ * Client threads are split into groups of `threadsPerKey`; each group works on one key at a time
+ * for `opsPerKey` ops, then moves to its next key. That bounds each key's concurrency, which keeps
+ * its history checkable, while the run as a whole covers many keys.
+ */
+import { complete } from '../harness/client/outcome.js';
+import type { ZkSession } from '../harness/client/session.js';
+import { someFreeThread } from '../harness/generator/context.js';
+import { generator, op, update } from '../harness/generator/core.js';
+import { limit, any } from '../harness/generator/combinators.js';
+import { nextFloat } from '../harness/generator/rng.js';
+import type { Completion } from '../harness/generator/scheduler.js';
+import { onThreads } from '../harness/generator/threads.js';
+import type { Context, Gen, GenOp, Generator } from '../harness/generator/types.js';
+import { WorkloadError, type Workload, type WorkloadOptions } from './types.js';
+
+export const READ_MODES = ['plain', 'sync'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
+
+export interface RegisterSettings {
+  readMode: ReadMode;
+  threadsPerKey: number;
+  opsPerKey: number;
+  /** Shares of reads and writes; the rest is cas. */
+  readShare: number;
+  writeShare: number;
+}
+
+export const REGISTER_DEFAULTS: Readonly<RegisterSettings> = Object.freeze({
+  readMode: 'plain',
+  threadsPerKey: 5,
+  opsPerKey: 300,
+  readShare: 0.5,
+  writeShare: 0.25,
+});
+
+const ROOT = '/registers';
+const pathOf = (key: number): string => `${ROOT}/${key}`;
+
+export function registerWorkload(options: WorkloadOptions): Workload {
+  const settings = registerSettings(options);
+  const groups = Math.ceil(options.concurrency / settings.threadsPerKey);
+  const keyCount = keysNeeded(options, settings, groups);
+  return {
+    name: 'register',
+    model: { name: 'zk-versioned-register' },
+    requiredFs: ['read', 'write', 'cas'],
+    setup: (session) => createRegisters(session, keyCount),
+    generator: () => registerSchedule(settings, groups, keyCount),
+    invoke: (session, op) => performRegisterOp(session, op, settings.readMode),
+    invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
+    describe: () => ({ ...settings, groups, keys: keyCount, root: ROOT }),
+  };
+}
+
+function registerSettings(options: WorkloadOptions): RegisterSettings {
+  const settings: RegisterSettings = { ...REGISTER_DEFAULTS };
+  if (options.readMode !== undefined) {
+    if (!READ_MODES.includes(options.readMode as ReadMode)) {
+      throw new WorkloadError(
+        `read mode must be one of ${READ_MODES.join(', ')}, got ${JSON.stringify(options.readMode)}`,
+      );
+    }
+    settings.readMode = options.readMode as ReadMode;
+  }
+  for (const name of ['threadsPerKey', 'opsPerKey'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new WorkloadError(`${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
+    }
+    settings[name] = value as number;
+  }
+  return settings;
+}
+
+/**
+ * Registers for every key the run can reach at its rate, with a margin: each group finishes a key
+ * every opsPerKey ops. Created up front so that no op ever meets a missing znode.
+ */
+function keysNeeded(options: WorkloadOptions, settings: RegisterSettings, groups: number): number {
+  const expectedOps = Math.max(1, options.rate) * Math.max(1, options.timeLimitSeconds);
+  return Math.min(100_000, Math.ceil((1.5 * expectedOps) / settings.opsPerKey) + 2 * groups);
+}
+
+async function createRegisters(session: ZkSession, keyCount: number): Promise<void> {
+  await session.create(ROOT).catch(ignoreExisting);
+  // Batches of creates in one transaction each: quick even for hundreds of keys.
+  for (let start = 0; start < keyCount; start += 200) {
+    const batch = Array.from({ length: Math.min(200, keyCount - start) }, (_, i) => ({
+      op: 'create' as const,
+      path: pathOf(start + i),
+    }));
+    await session.multi(batch);
+  }
+}
+
+function ignoreExisting(error: unknown): void {
+  if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
+}
+
+// --- the schedule ------------------------------------------------------------------------------
+
+/** Each group of threads runs its own sequence of keys; the soonest op among groups goes first. */
+function registerSchedule(settings: RegisterSettings, groups: number, keyCount: number): Gen {
+  const groupGens = Array.from({ length: groups }, (_, g) =>
+    onThreads(
+      (thread) => typeof thread === 'number' && Math.floor(thread / settings.threadsPerKey) === g,
+      keysOfGroup({ settings, group: g, groups, keyCount }, 0, undefined),
+      `register group ${g}`,
+    ),
+  );
+  return any(...groupGens);
+}
+
+interface GroupPlan {
+  settings: RegisterSettings;
+  group: number;
+  groups: number;
+  keyCount: number;
+}
+
+/** Group g works on keys g, g + groups, g + 2·groups, ... `opsPerKey` ops each. */
+function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): Generator {
+  const key = plan.group + index * plan.groups;
+  const self: Generator = generator(
+    `register keys of group ${plan.group}`,
+    (ctx) => {
+      if (key >= plan.keyCount) return null;
+      const gen =
+        current ?? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }));
+      const res = op(gen, ctx);
+      if (res === null) return keysOfGroup(plan, index + 1, undefined).op(ctx);
+      if (res === 'pending') return res;
+      return { op: res.op, gen: keysOfGroup(plan, index, res.gen) };
+    },
+    (ctx, event) => (current === undefined ? self : keysOfGroup(plan, index, update(current, ctx, event))),
+  );
+  return self;
+}
+
+interface KeyState {
+  key: number;
+  /** The next value to write: values are unique per key. */
+  nextValue: number;
+  /** The latest version an ok reply showed: what cas expects. */
+  version: number;
+}
+
+/** Random reads, writes and cas on one key, forever. */
+function keyOps(settings: RegisterSettings, state: KeyState): Generator {
+  const self: Generator = generator(
+    `register ${state.key}`,
+    (ctx) => {
+      const free = someFreeThread(ctx);
+      if (!free) return 'pending';
+      const { f, value, next } = chooseOp(settings, state, ctx);
+      const emitted: GenOp = {
+        type: 'invoke',
+        f,
+        key: state.key,
+        value,
+        process: free.process,
+        time: ctx.time,
+      };
+      return { op: emitted, gen: next === state ? self : keyOps(settings, next) };
+    },
+    (_ctx, event) => {
+      const version = reportedVersion(event.value);
+      if (event.type !== 'ok' || event.key !== state.key || version === undefined || version <= state.version)
+        return self;
+      return keyOps(settings, { ...state, version });
+    },
+  );
+  return self;
+}
+
+function chooseOp(
+  settings: RegisterSettings,
+  state: KeyState,
+  ctx: Context,
+): { f: string; value: unknown; next: KeyState } {
+  const [roll] = nextFloat(ctx.rng);
+  if (roll < settings.readShare) return { f: 'read', value: null, next: state };
+  const next = { ...state, nextValue: state.nextValue + 1 };
+  if (roll < settings.readShare + settings.writeShare) return { f: 'write', value: state.nextValue, next };
+  return { f: 'cas', value: [state.version, state.nextValue], next };
+}
+
+function reportedVersion(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null || !('version' in value)) return undefined;
+  const version = (value as { version: unknown }).version;
+  return typeof version === 'number' ? version : undefined;
+}
+
+// --- performing an op --------------------------------------------------------------------------
+
+async function performRegisterOp(session: ZkSession, op: GenOp, readMode: ReadMode): Promise<Completion> {
+  const path = pathOf(Number(op.key));
+  switch (op.f) {
+    case 'read':
+      return complete('read', readRegister(session, path, readMode));
+    case 'write': {
+      const value = op.value as number;
+      return complete(
+        'write',
+        session.setData(path, String(value), -1).then((r) => ({ value, version: r.version })),
+      );
+    }
+    case 'cas': {
+      const [expected, value] = op.value as [number, number];
+      return complete(
+        'write',
+        session.setData(path, String(value), expected).then((r) => ({ value, version: r.version })),
+      );
+    }
+    default:
+      return {
+        type: 'fail',
+        error: { name: 'UNSUPPORTED', message: `register workload has no op "${op.f}"` },
+      };
+  }
+}
+
+async function readRegister(
+  session: ZkSession,
+  path: string,
+  readMode: ReadMode,
+): Promise<{ value: number | null; version: number }> {
+  if (readMode === 'sync') await session.sync(path);
+  const { value, version } = await session.getData(path);
+  return { value: value === null || value === '' ? null : Number(value), version };
+}
