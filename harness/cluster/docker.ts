@@ -9,7 +9,12 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  ImageName,
+  type ContainerRuntimeClient,
+} from 'testcontainers';
 import type { NodeRuntime, RunLabels, ServerPaths } from './runtime.js';
 import { DEFAULT_JVM_FLAGS } from './runtime.js';
 import { EnsembleError, type EnsembleNode } from './types.js';
@@ -42,7 +47,10 @@ export async function dockerClient(): Promise<ContainerRuntimeClient> {
 
 /** Quick probe without Testcontainers' strategy search, for doctor and auto-selection. */
 export function dockerAnswers(timeoutMs = 5000): boolean {
-  const result = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs, encoding: 'utf8' });
+  const result = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    timeout: timeoutMs,
+    encoding: 'utf8',
+  });
   return result.status === 0;
 }
 
@@ -82,7 +90,9 @@ export async function ensureImage(client: ContainerRuntimeClient, image: string)
 
 /** Newest local image built by `zkcheck image build`, if any. */
 export async function localZkcheckImage(client: ContainerRuntimeClient): Promise<string | undefined> {
-  const images = await client.container.dockerode.listImages({ filters: { label: [`${IMAGE_LABEL}=zookeeper`] } });
+  const images = await client.container.dockerode.listImages({
+    filters: { label: [`${IMAGE_LABEL}=zookeeper`] },
+  });
   images.sort((a, b) => b.Created - a.Created);
   return images.flatMap((i) => i.RepoTags ?? []).find((tag) => tag !== '<none>:<none>');
 }

@@ -16,7 +16,10 @@ import { existsSync } from 'node:fs';
 const CI = process.env.CI === 'true';
 const missing: Record<ProviderName, string | undefined> = {
   docker: dockerAnswers() ? undefined : 'no Docker engine answers (npm run setup)',
-  local: javaVersion() && existsSync('/usr/share/java/zookeeper.jar') ? undefined : 'no Java or ZooKeeper (npm run setup)',
+  local:
+    javaVersion() && existsSync('/usr/share/java/zookeeper.jar')
+      ? undefined
+      : 'no Java or ZooKeeper (npm run setup)',
 };
 
 const started: Ensemble[] = [];
@@ -53,17 +56,21 @@ for (const provider of ['local', 'docker'] as const) {
         for (const node of e.nodes) {
           const cfg = readFileSync(node.configFile, 'utf8');
           // Its own line advertises an undialable address, so election dial-backs cannot bypass.
-          expect(cfg).toContain(`server.${node.id}=[::1]:${node.quorumPort}:${node.electionPort}:participant`);
+          expect(cfg).toContain(
+            `server.${node.id}=[::1]:${node.quorumPort}:${node.electionPort}:participant`,
+          );
           expect(cfg).toContain('quorumListenOnAllIPs=true');
           for (const peer of e.nodes) {
             if (peer.id === node.id) continue;
             // Node i reaches peer k only through the proxies for i->k, which listen on 127.0.i.k.
-            const [quorum, election] = (['quorum', 'election'] as const).map(
-              (kind) => e.links.between(node.id, peer.id).find((l) => l.kind === kind)!,
+            const [quorum, election] = (['quorum', 'election'] as const).map((kind) =>
+              e.links.between(node.id, peer.id).find((l) => l.kind === kind)!,
             );
             expect(quorum.listen).toBe(`127.0.${node.id}.${peer.id}:${quorum.port}`);
             expect(election.listen).toBe(`127.0.${node.id}.${peer.id}:${election.port}`);
-            expect(cfg).toContain(`server.${peer.id}=127.0.${node.id}.${peer.id}:${quorum.port}:${election.port}:participant`);
+            expect(cfg).toContain(
+              `server.${peer.id}=127.0.${node.id}.${peer.id}:${quorum.port}:${election.port}:participant`,
+            );
           }
           expect(node.proxyClientPort).not.toBe(node.clientPort);
         }
@@ -71,7 +78,9 @@ for (const provider of ['local', 'docker'] as const) {
         // comes from a proxy (ZooKeeper's election dials back to advertised addresses).
         expect(directPeerConnections(peerPorts(e))).toEqual([]);
         // The servers' own logs are captured (the SLF4J binding is on the class path).
-        await eventually('server logs', 10_000, async () => ((await e.logs(1)).includes('QuorumPeer') ? true : undefined));
+        await eventually('server logs', 10_000, async () =>
+          (await e.logs(1)).includes('QuorumPeer') ? true : undefined,
+        );
       });
 
       it('a write through node 1 client proxy is read through node 2 client proxy', async () => {
@@ -133,7 +142,9 @@ for (const provider of ['local', 'docker'] as const) {
           expect(['DEADLINE', 'CONNECTION_LOSS']).toContain(failure);
           await e.resume(follower);
           expect(e.state(follower)).toBe('running');
-          const value = await eventually('the resumed node answers', 30_000, () => client.getData('/hello', 2000));
+          const value = await eventually('the resumed node answers', 30_000, () =>
+            client.getData('/hello', 2000),
+          );
           expect(value).toBe(`from ${provider}`);
         } finally {
           client.close();
@@ -146,7 +157,13 @@ for (const provider of ['local', 'docker'] as const) {
         const proxy = await new Toxiproxy(e.links.toxiproxyUrl).get(e.links.client(1));
         try {
           await client.getData('/hello');
-          await proxy.addToxic({ name: 'replies_vanish', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } });
+          await proxy.addToxic({
+            name: 'replies_vanish',
+            type: 'timeout',
+            stream: 'downstream',
+            toxicity: 1,
+            attributes: { timeout: 0 },
+          });
           const outcome = await client.create('/indeterminate', 'maybe', 4000).then(
             () => 'ok',
             (error: unknown) => errorName(error),
@@ -197,7 +214,9 @@ for (const provider of ['local', 'docker'] as const) {
         } finally {
           writer.close();
         }
-        expect(await eventually('read through node 1', 10_000, () => readOnce(e.connectString(1), '/five'))).toBe('nodes');
+        expect(
+          await eventually('read through node 1', 10_000, () => readOnce(e.connectString(1), '/five')),
+        ).toBe('nodes');
       } finally {
         await e.stop();
       }

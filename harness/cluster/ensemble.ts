@@ -17,7 +17,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DockerRuntime, dockerClient } from './docker.js';
 import { fourLetterWord, parseMntr, parseSrvr } from './fourlw.js';
-import { newRunId, ownerRecord, removeRunRecord, sweepLeftovers, writeRunRecord, type RunRecord } from './hygiene.js';
+import {
+  newRunId,
+  ownerRecord,
+  removeRunRecord,
+  sweepLeftovers,
+  writeRunRecord,
+  type RunRecord,
+} from './hygiene.js';
 import { createLinks, peerProxyPortCount, type CreatedLinks } from './links.js';
 import { LocalRuntime } from './local.js';
 import { PortReservation } from './ports.js';
@@ -34,16 +41,24 @@ import {
   type NodeStatus,
   type ProviderName,
 } from './types.js';
-import { DEFAULT_TIMING, UNDIALABLE_SELF_HOST, renderZooCfg, type ServerAddress, type ZkTiming } from './zkconfig.js';
+import {
+  DEFAULT_TIMING,
+  UNDIALABLE_SELF_HOST,
+  renderZooCfg,
+  type ServerAddress,
+  type ZkTiming,
+} from './zkconfig.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensemble> {
   const size = opts.size ?? 3;
-  if (!Number.isInteger(size) || size < 1 || size > 15) throw new EnsembleError(`ensemble size must be 1..15, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size > 15)
+    throw new EnsembleError(`ensemble size must be 1..15, got ${size}`);
   const log = opts.log ?? (() => undefined);
   await sweepLeftovers().then((report) => {
-    if (report.runs.length + report.containers + report.processes > 0) log(`swept leftovers of dead runs: ${report.runs.join(', ')}`);
+    if (report.runs.length + report.containers + report.processes > 0)
+      log(`swept leftovers of dead runs: ${report.runs.join(', ')}`);
   });
   const choice = await chooseProvider({ provider: opts.provider, image: opts.image, zkHome: opts.zkHome });
   log(`provider ${choice.provider}: ${choice.reason}`);
@@ -122,13 +137,14 @@ class RunningEnsemble implements Ensemble {
         electionPort: ports[3 * i + 2],
       }));
       this.host = await startToxiproxyHost(this.runId, this.opts.toxiproxyUrl);
-      if (this.host.pid) writeRunRecord({ ...this.record, proxyPid: this.host.pid, toxiproxyUrl: this.host.url });
+      if (this.host.pid)
+        writeRunRecord({ ...this.record, proxyPid: this.host.pid, toxiproxyUrl: this.host.url });
       this.log(`proxies on ${this.host.description}`);
       if (!this.host.pid) {
         // A real Toxiproxy ignores zk_advertise (see harness/proxy/zk-election.ts).
         this.log(
           'warning: on a real Toxiproxy, election dial-backs cannot be routed through the proxies; after a healed ' +
-            'partition a node may rejoin a higher-id leader only once that leader dials it (zkcheck\'s own proxy has no such limit)',
+            "partition a node may rejoin a higher-id leader only once that leader dials it (zkcheck's own proxy has no such limit)",
         );
       }
       this.created = await createLinks(this.host.url, this.runId, plan, ports.slice(3 * size));
@@ -146,7 +162,8 @@ class RunningEnsemble implements Ensemble {
       });
       for (const node of this.nodes) this.writeConfig(node, timing);
       await Promise.all(this.nodes.map((node) => this.start(node.id)));
-      if (this.opts.waitForQuorum !== false) await this.waitForQuorum({ timeoutMs: this.opts.quorumTimeoutMs ?? 60_000 });
+      if (this.opts.waitForQuorum !== false)
+        await this.waitForQuorum({ timeoutMs: this.opts.quorumTimeoutMs ?? 60_000 });
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;
@@ -154,12 +171,20 @@ class RunningEnsemble implements Ensemble {
   }
 
   private writeConfig(node: EnsembleNode, timing: ZkTiming): void {
-    for (const dir of [node.dataDir, node.dataLogDir, dirname(node.configFile)]) mkdirSync(dir, { recursive: true });
+    for (const dir of [node.dataDir, node.dataLogDir, dirname(node.configFile)])
+      mkdirSync(dir, { recursive: true });
     const servers = this.nodes.map((peer) => this.serverAddress(node.id, peer));
     const paths = this.runtime.serverPaths(node);
     writeFileSync(
       node.configFile,
-      renderZooCfg({ id: node.id, clientPort: node.clientPort, dataDir: paths.dataDir, dataLogDir: paths.dataLogDir, servers, timing }),
+      renderZooCfg({
+        id: node.id,
+        clientPort: node.clientPort,
+        dataDir: paths.dataDir,
+        dataLogDir: paths.dataLogDir,
+        servers,
+        timing,
+      }),
     );
     writeFileSync(join(node.dataDir, 'myid'), `${node.id}\n`);
     writeFileSync(node.logFile, '', { flag: 'a' });
@@ -167,8 +192,15 @@ class RunningEnsemble implements Ensemble {
 
   /** How node `from` reaches `to`: its own real ports, or the i->k link proxies. */
   private serverAddress(from: number, to: EnsembleNode): ServerAddress {
-    if (from === to.id) return { id: to.id, host: UNDIALABLE_SELF_HOST, quorumPort: to.quorumPort, electionPort: to.electionPort };
-    const link = (kind: 'quorum' | 'election') => this.links.between(from, to.id).find((l) => l.kind === kind)!;
+    if (from === to.id)
+      return {
+        id: to.id,
+        host: UNDIALABLE_SELF_HOST,
+        quorumPort: to.quorumPort,
+        electionPort: to.electionPort,
+      };
+    const link = (kind: 'quorum' | 'election') =>
+      this.links.between(from, to.id).find((l) => l.kind === kind)!;
     const host = link('quorum').listen.slice(0, link('quorum').listen.lastIndexOf(':'));
     return { id: to.id, host, quorumPort: link('quorum').port, electionPort: link('election').port };
   }
@@ -215,7 +247,8 @@ class RunningEnsemble implements Ensemble {
   async pause(id: number): Promise<void> {
     this.assertLive();
     if (this.state(id) === 'paused') return;
-    if (this.state(id) !== 'running') throw new EnsembleError(`node ${id} is ${this.state(id)}, cannot pause it`);
+    if (this.state(id) !== 'running')
+      throw new EnsembleError(`node ${id} is ${this.state(id)}, cannot pause it`);
     await this.runtime.pause(this.node(id));
     this.states.set(id, 'paused');
   }
@@ -261,7 +294,9 @@ class RunningEnsemble implements Ensemble {
       await sleep(100);
     }
     const detail = last.map((s) => `${s.id}:${s.mode ?? s.error ?? s.state}`).join(', ');
-    throw new EnsembleError(`no quorum within ${opts.timeoutMs ?? 60_000} ms (${detail}); node logs in ${this.record.baseDir}`);
+    throw new EnsembleError(
+      `no quorum within ${opts.timeoutMs ?? 60_000} ms (${detail}); node logs in ${this.record.baseDir}`,
+    );
   }
 
   async logs(id: number): Promise<string> {
@@ -295,7 +330,10 @@ class RunningEnsemble implements Ensemble {
     if (this.record.tempBase) rmSync(this.record.baseDir, { recursive: true, force: true });
     removeRunRecord(this.runId);
     unregisterActive(this);
-    if (errors.length > 0) throw new EnsembleError(`teardown of ${this.runId}: ${errors.map((e) => (e as Error).message).join('; ')}`);
+    if (errors.length > 0)
+      throw new EnsembleError(
+        `teardown of ${this.runId}: ${errors.map((e) => (e as Error).message).join('; ')}`,
+      );
   }
 
   /** Exit-handler teardown: no awaiting possible, so signal and `docker rm -f` synchronously. */

@@ -2,7 +2,12 @@
 import { connect } from 'node:net';
 import type { ZkMode } from './types.js';
 
-export function fourLetterWord(port: number, word: string, timeoutMs = 1500, host = '127.0.0.1'): Promise<string> {
+export function fourLetterWord(
+  port: number,
+  word: string,
+  timeoutMs = 1500,
+  host = '127.0.0.1',
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     let out = '';
@@ -15,7 +20,9 @@ export function fourLetterWord(port: number, word: string, timeoutMs = 1500, hos
     socket.on('data', (chunk: string) => (out += chunk));
     socket.on('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`${word} on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      reject(
+        new Error(`${word} on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? error.message}`),
+      );
     });
     socket.on('close', () => {
       clearTimeout(timer);

@@ -118,11 +118,21 @@ export interface SweepOptions {
 
 /** Removes leftovers of dead runs. Never throws: hygiene must not mask the real error. */
 export async function sweepLeftovers(opts: SweepOptions = {}): Promise<SweepReport> {
-  const report: SweepReport = { runs: [], containers: 0, processes: 0, proxyServers: 0, proxies: 0, dirs: 0, portLocks: 0 };
+  const report: SweepReport = {
+    runs: [],
+    containers: 0,
+    processes: 0,
+    proxyServers: 0,
+    proxies: 0,
+    dirs: 0,
+    portLocks: 0,
+  };
   const records = readRunRecords();
   const liveRuns = new Set(records.filter((r) => isProcessAlive(r.pid, r.start)).map((r) => r.runId));
   const doomed = (runId: string, owner?: string) =>
-    opts.runId !== undefined ? runId === opts.runId : opts.all || (!liveRuns.has(runId) && !ownerAlive(owner));
+    opts.runId !== undefined
+      ? runId === opts.runId
+      : opts.all || (!liveRuns.has(runId) && !ownerAlive(owner));
 
   // JVMs (local provider), by their command-line labels.
   const jvms = findProcesses((argv) => argv.some((a) => a.startsWith(RUN_PROPERTY)));
@@ -139,11 +149,17 @@ export async function sweepLeftovers(opts: SweepOptions = {}): Promise<SweepRepo
   if (opts.docker !== false && dockerAnswers(3000)) {
     try {
       const client = await dockerClient();
-      const containers = await client.container.dockerode.listContainers({ all: true, filters: { label: [LABEL_RUN] } });
+      const containers = await client.container.dockerode.listContainers({
+        all: true,
+        filters: { label: [LABEL_RUN] },
+      });
       for (const info of containers) {
         const runId = info.Labels[LABEL_RUN];
         if (!doomed(runId, info.Labels[LABEL_OWNER])) continue;
-        await client.container.getById(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+        await client.container
+          .getById(info.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
         report.containers++;
       }
     } catch {
@@ -219,10 +235,13 @@ export interface Leftovers {
  * checks its own leftovers while other test files run their own ensembles).
  */
 export async function listLeftovers(ownerPid?: number): Promise<Leftovers> {
-  const mine = (owner: string | undefined) => ownerPid === undefined || owner?.split(':')[0] === String(ownerPid);
+  const mine = (owner: string | undefined) =>
+    ownerPid === undefined || owner?.split(':')[0] === String(ownerPid);
   const result: Leftovers = { containers: [], networks: [], jvms: [], proxyServers: [] };
   const records = readRunRecords();
-  const runsOfOwner = new Set(records.filter((r) => ownerPid === undefined || r.pid === ownerPid).map((r) => r.runId));
+  const runsOfOwner = new Set(
+    records.filter((r) => ownerPid === undefined || r.pid === ownerPid).map((r) => r.runId),
+  );
   for (const proc of findProcesses((argv) => argv.some((a) => a.startsWith(RUN_PROPERTY)))) {
     const owner = proc.argv.find((a) => a.startsWith(OWNER_PROPERTY))?.slice(OWNER_PROPERTY.length);
     if (mine(owner)) result.jvms.push(proc.pid);
@@ -237,7 +256,10 @@ export async function listLeftovers(ownerPid?: number): Promise<Leftovers> {
   }
   if (dockerAnswers(3000)) {
     const client = await dockerClient();
-    const containers = await client.container.dockerode.listContainers({ all: true, filters: { label: [LABEL_RUN] } });
+    const containers = await client.container.dockerode.listContainers({
+      all: true,
+      filters: { label: [LABEL_RUN] },
+    });
     result.containers = containers.filter((c) => mine(c.Labels[LABEL_OWNER])).map((c) => c.Names[0] ?? c.Id);
     const networks = await client.container.dockerode.listNetworks({ filters: { label: [LABEL_RUN] } });
     result.networks = networks.map((n) => n.Name);

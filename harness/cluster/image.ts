@@ -13,7 +13,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -84,7 +93,9 @@ esac
 `;
 
 export function defaultCacheDir(): string {
-  return process.env.ZKCHECK_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'zkcheck');
+  return (
+    process.env.ZKCHECK_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'zkcheck')
+  );
 }
 
 /** The first plain Debian mirror configured for apt (deb822 `.sources` or one-line `.list` files). */
@@ -96,7 +107,10 @@ export function findAptMirror(files = aptSourceFiles()): string | undefined {
     } catch {
       continue;
     }
-    for (const uri of [...text.matchAll(/^\s*URIs:\s*(\S+)/gm), ...text.matchAll(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)]) {
+    for (const uri of [
+      ...text.matchAll(/^\s*URIs:\s*(\S+)/gm),
+      ...text.matchAll(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm),
+    ]) {
       const url = uri[1].replace(/\/+$/, '');
       if (/\/debian$/.test(url) && !/security/.test(url)) return url;
     }
@@ -107,7 +121,8 @@ export function findAptMirror(files = aptSourceFiles()): string | undefined {
 function aptSourceFiles(): string[] {
   const files = ['/etc/apt/sources.list'];
   try {
-    for (const name of readdirSync('/etc/apt/sources.list.d').sort()) files.push(join('/etc/apt/sources.list.d', name));
+    for (const name of readdirSync('/etc/apt/sources.list.d').sort())
+      files.push(join('/etc/apt/sources.list.d', name));
   } catch {
     // no sources.list.d
   }
@@ -141,7 +156,12 @@ export function run(
     child.on('error', (error) => reject(new ImageBuildError(`${cmd}: ${error.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(out);
-      else reject(new ImageBuildError(`${cmd} ${args.slice(0, 3).join(' ')} exited with ${code}: ${tail.join(' | ')}`));
+      else
+        reject(
+          new ImageBuildError(
+            `${cmd} ${args.slice(0, 3).join(' ')} exited with ${code}: ${tail.join(' | ')}`,
+          ),
+        );
     });
     if (child.stdin) {
       child.stdin.on('error', () => undefined); // the exit code tells what happened
@@ -163,7 +183,9 @@ export async function buildImage(opts: BuildImageOptions = {}): Promise<BuiltIma
   const mirror = opts.mirror ?? findAptMirror() ?? 'http://deb.debian.org/debian';
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   await run('docker', ['info', '--format', '{{.ServerVersion}}'], { quiet: true }).catch(() => {
-    throw new ImageBuildError('no Docker engine answers (run `npm run setup`, or start dockerd / set DOCKER_HOST)');
+    throw new ImageBuildError(
+      'no Docker engine answers (run `npm run setup`, or start dockerd / set DOCKER_HOST)',
+    );
   });
   // The cache key covers everything that shapes the rootfs, so a changed script invalidates it.
   const key = createHash('sha256')
@@ -193,7 +215,10 @@ export async function buildImage(opts: BuildImageOptions = {}): Promise<BuiltIma
     'CMD ["zkServer.sh", "start-foreground"]',
   ];
   try {
-    await run('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tarball, tag], { log, quiet: true });
+    await run('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tarball, tag], {
+      log,
+      quiet: true,
+    });
   } catch (error) {
     if (fromCache) fromCache = false;
     throw error;
@@ -210,15 +235,19 @@ async function buildRootfs(args: {
   log: (line: string) => void;
 }): Promise<void> {
   const { suite, mirror, cacheDir, tarball, meta, log } = args;
-  if (process.getuid?.() !== 0) throw new ImageBuildError('debootstrap needs root: run `sudo zkcheck image build`');
+  if (process.getuid?.() !== 0)
+    throw new ImageBuildError('debootstrap needs root: run `sudo zkcheck image build`');
   await run('debootstrap', ['--version'], { quiet: true }).catch(() => {
-    throw new ImageBuildError('debootstrap is not installed (apt-get install debootstrap, or `npm run setup`)');
+    throw new ImageBuildError(
+      'debootstrap is not installed (apt-get install debootstrap, or `npm run setup`)',
+    );
   });
   mkdirSync(cacheDir, { recursive: true });
   removeAbandonedRootfs(cacheDir, log);
   const rootfs = join(cacheDir, `rootfs-${process.pid}`);
   rmSync(rootfs, { recursive: true, force: true });
-  const chroot = (script: string) => run('chroot', [rootfs, '/bin/sh', '-c', script], { log, env: chrootEnv() });
+  const chroot = (script: string) =>
+    run('chroot', [rootfs, '/bin/sh', '-c', script], { log, env: chrootEnv() });
   let procMounted = false;
   try {
     log(`image: debootstrap ${suite} from ${mirror} (minbase)`);
@@ -246,9 +275,13 @@ async function buildRootfs(args: {
     log(`image: packing rootfs into ${tarball}`);
     await run('tar', ['--numeric-owner', '-C', rootfs, '-cf', `${tarball}.part`, '.'], { log });
     renameSync(`${tarball}.part`, tarball);
-    writeFileSync(meta, JSON.stringify({ zookeeperVersion: version, suite, mirror, packages: PACKAGES }, null, 2));
+    writeFileSync(
+      meta,
+      JSON.stringify({ zookeeperVersion: version, suite, mirror, packages: PACKAGES }, null, 2),
+    );
   } finally {
-    if (procMounted) await run('umount', ['-l', join(rootfs, 'proc')], { quiet: true }).catch(() => undefined);
+    if (procMounted)
+      await run('umount', ['-l', join(rootfs, 'proc')], { quiet: true }).catch(() => undefined);
     rmSync(rootfs, { recursive: true, force: true });
     rmSync(`${tarball}.part`, { force: true });
   }
@@ -278,7 +311,9 @@ function mountsUnder(dir: string): string[] {
   return table
     .split('\n')
     .map((line) => line.split(' ')[1])
-    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)));
+    .filter(
+      (point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)),
+    );
 }
 
 function processAlive(pid: number): boolean {
@@ -311,7 +346,13 @@ function throttled(log: (line: string) => void): (line: string) => void {
 export async function listLocalImages(): Promise<Array<{ tag: string; created: string }>> {
   const out = await run(
     'docker',
-    ['images', '--filter', `label=${IMAGE_LABEL}=zookeeper`, '--format', '{{.Repository}}:{{.Tag}}\t{{.CreatedAt}}'],
+    [
+      'images',
+      '--filter',
+      `label=${IMAGE_LABEL}=zookeeper`,
+      '--format',
+      '{{.Repository}}:{{.Tag}}\t{{.CreatedAt}}',
+    ],
     { quiet: true },
   );
   return out

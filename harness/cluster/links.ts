@@ -54,7 +54,9 @@ export async function createLinks(
   peerProxyPorts: readonly number[],
 ): Promise<CreatedLinks> {
   if (peerProxyPorts.length !== peerProxyPortCount(nodes.length)) {
-    throw new Error(`need ${peerProxyPortCount(nodes.length)} peer proxy ports, got ${peerProxyPorts.length}`);
+    throw new Error(
+      `need ${peerProxyPortCount(nodes.length)} peer proxy ports, got ${peerProxyPorts.length}`,
+    );
   }
   const toxiproxy = new Toxiproxy(toxiproxyUrl);
   const prefix = proxyPrefix(runId);
@@ -66,13 +68,25 @@ export async function createLinks(
     for (const to of nodes) {
       if (from.id === to.id) continue;
       for (const kind of ['quorum', 'election'] as const) {
-        listenOf.set(peerName(from.id, to.id, kind), `${linkAddress(from.id, to.id)}:${peerProxyPorts[next++]}`);
+        listenOf.set(
+          peerName(from.id, to.id, kind),
+          `${linkAddress(from.id, to.id)}:${peerProxyPorts[next++]}`,
+        );
       }
     }
   }
-  const bodies: Array<{ name: string; listen: string; upstream: string; enabled: boolean; zk_advertise?: string }> = nodes.map(
-    (n) => ({ name: clientName(n.id), listen: '127.0.0.1:0', upstream: `127.0.0.1:${n.clientPort}`, enabled: true }),
-  );
+  const bodies: Array<{
+    name: string;
+    listen: string;
+    upstream: string;
+    enabled: boolean;
+    zk_advertise?: string;
+  }> = nodes.map((n) => ({
+    name: clientName(n.id),
+    listen: '127.0.0.1:0',
+    upstream: `127.0.0.1:${n.clientPort}`,
+    enabled: true,
+  }));
   for (const from of nodes) {
     for (const to of nodes) {
       if (from.id === to.id) continue;
@@ -91,7 +105,8 @@ export async function createLinks(
   const created = await toxiproxy.populate(bodies);
   const proxies = new Map<string, Proxy>(Object.values(created).map((p) => [p.name, p]));
   for (const body of bodies) {
-    if (!proxies.has(body.name)) throw new Error(`Toxiproxy at ${toxiproxyUrl} did not create proxy ${body.name}`);
+    if (!proxies.has(body.name))
+      throw new Error(`Toxiproxy at ${toxiproxyUrl} did not create proxy ${body.name}`);
   }
   const clientProxyPort = new Map(nodes.map((n) => [n.id, portOf(proxies.get(clientName(n.id))!.listen)]));
   const peers: PeerLink[] = [];
@@ -112,16 +127,26 @@ export async function createLinks(
   const blackhole = async (name: string) => {
     const proxy = proxies.get(name) ?? (await toxiproxy.get(name));
     for (const stream of ['upstream', 'downstream'] as const) {
-      await proxy.addToxic({ name: `isolate_${stream}`, type: 'timeout', stream, toxicity: 1, attributes: { timeout: 0 } });
+      await proxy.addToxic({
+        name: `isolate_${stream}`,
+        type: 'timeout',
+        stream,
+        toxicity: 1,
+        attributes: { timeout: 0 },
+      });
     }
   };
   const heal = async (name: string) => {
     // The client's Proxy object drops the toxics list: read the proxy's JSON through its HTTP client.
     const proxy = proxies.get(name) ?? (await toxiproxy.get(name));
-    const { data } = await toxiproxy.api.get<{ enabled: boolean; listen: string; upstream: string; toxics?: Array<{ name: string }> }>(
-      proxy.getPath(),
-    );
-    for (const toxic of data.toxics ?? []) await toxiproxy.api.delete(`${proxy.getPath()}/toxics/${toxic.name}`);
+    const { data } = await toxiproxy.api.get<{
+      enabled: boolean;
+      listen: string;
+      upstream: string;
+      toxics?: Array<{ name: string }>;
+    }>(proxy.getPath());
+    for (const toxic of data.toxics ?? [])
+      await toxiproxy.api.delete(`${proxy.getPath()}/toxics/${toxic.name}`);
     if (!data.enabled) await proxy.update({ enabled: true, listen: data.listen, upstream: data.upstream });
   };
 

@@ -27,7 +27,8 @@ export interface ZooKeeperInstall {
 export function findZooKeeperInstall(zkHome?: string): ZooKeeperInstall {
   if (zkHome) {
     const lib = join(zkHome, 'lib');
-    if (!existsSync(lib)) throw new EnsembleError(`--zk-home ${zkHome}: no lib/ folder (expected a ZooKeeper binary release)`);
+    if (!existsSync(lib))
+      throw new EnsembleError(`--zk-home ${zkHome}: no lib/ folder (expected a ZooKeeper binary release)`);
     const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
     const main = jars.find((name) => /^zookeeper-\d[\w.-]*\.jar$/.test(name));
     if (!main) throw new EnsembleError(`--zk-home ${zkHome}: no zookeeper-<version>.jar in lib/`);
@@ -111,7 +112,11 @@ export class LocalRuntime implements NodeRuntime {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) =>
-        reject(new EnsembleError(`cannot start java for node ${node.id}: ${error.message} (install openjdk-17-jre-headless)`)),
+        reject(
+          new EnsembleError(
+            `cannot start java for node ${node.id}: ${error.message} (install openjdk-17-jre-headless)`,
+          ),
+        ),
       );
     });
     child.unref();

@@ -22,7 +22,9 @@ export function portLockDir(): string {
 export function reservablePortRange(): [number, number] {
   let ephemeralLow = 32768;
   try {
-    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    ephemeralLow = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
   } catch {
     // not Linux: keep the IANA-ish default
   }
@@ -92,7 +94,8 @@ export class PortReservation {
     const [low, high] = reservablePortRange();
     const taken: number[] = [];
     for (let attempts = 0; taken.length < count; attempts++) {
-      if (attempts > 50 * count + 200) throw new Error(`could not reserve ${count} free ports in ${low}-${high - 1}`);
+      if (attempts > 50 * count + 200)
+        throw new Error(`could not reserve ${count} free ports in ${low}-${high - 1}`);
       const port = low + Math.floor(random() * (high - low));
       if (this.ports.has(port) || !tryLock(port, this.runId)) continue;
       if (!(await canBind(port))) {

@@ -4,7 +4,14 @@
  * zookeeper:3.8 present or pullable, else our locally built image), otherwise local.
  */
 import { spawnSync } from 'node:child_process';
-import { dockerAnswers, dockerClient, ensureImage, localZkcheckImage, OFFICIAL_IMAGE, assertHostNetworking } from './docker.js';
+import {
+  dockerAnswers,
+  dockerClient,
+  ensureImage,
+  localZkcheckImage,
+  OFFICIAL_IMAGE,
+  assertHostNetworking,
+} from './docker.js';
 import { findZooKeeperInstall, javaBinary, type ZooKeeperInstall } from './local.js';
 import { EnsembleError, type ProviderName } from './types.js';
 
@@ -31,7 +38,8 @@ export async function chooseImage(requested?: string): Promise<{ image?: string;
       ? { image: requested, why: `image ${requested} (requested)` }
       : { why: `image ${requested} is neither present nor pullable` };
   }
-  if (await ensureImage(client, OFFICIAL_IMAGE)) return { image: OFFICIAL_IMAGE, why: `official image ${OFFICIAL_IMAGE}` };
+  if (await ensureImage(client, OFFICIAL_IMAGE))
+    return { image: OFFICIAL_IMAGE, why: `official image ${OFFICIAL_IMAGE}` };
   const local = await localZkcheckImage(client);
   if (local) return { image: local, why: `${OFFICIAL_IMAGE} not pullable; local image ${local}` };
   return { why: `${OFFICIAL_IMAGE} is not pullable and no local image exists (run \`zkcheck image build\`)` };
@@ -66,11 +74,22 @@ export async function chooseProvider(opts: SelectOptions = {}): Promise<Provider
     if (!install) throw new EnsembleError(`--provider local: ${why}`);
     return { provider: 'local', install, reason: `requested; ${why}` };
   }
-  const docker = await chooseImage(opts.image).catch((error: Error) => ({ image: undefined, why: error.message }));
-  if (docker.image) return { provider: 'docker', image: docker.image, reason: `Docker answers; ${docker.why}` };
+  const docker = await chooseImage(opts.image).catch((error: Error) => ({
+    image: undefined,
+    why: error.message,
+  }));
+  if (docker.image)
+    return { provider: 'docker', image: docker.image, reason: `Docker answers; ${docker.why}` };
   const local = localInstall(opts.zkHome);
-  if (local.install) return { provider: 'local', install: local.install, reason: `docker unusable (${docker.why}); ${local.why}` };
-  throw new EnsembleError(`no provider can run: docker: ${docker.why}; local: ${local.why}. Run \`zkcheck doctor\``);
+  if (local.install)
+    return {
+      provider: 'local',
+      install: local.install,
+      reason: `docker unusable (${docker.why}); ${local.why}`,
+    };
+  throw new EnsembleError(
+    `no provider can run: docker: ${docker.why}; local: ${local.why}. Run \`zkcheck doctor\``,
+  );
 }
 
 export interface DoctorCheck {
@@ -80,22 +99,35 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-export async function doctorChecks(opts: SelectOptions = {}): Promise<{ checks: DoctorCheck[]; choice?: ProviderChoice; error?: string }> {
+export async function doctorChecks(
+  opts: SelectOptions = {},
+): Promise<{ checks: DoctorCheck[]; choice?: ProviderChoice; error?: string }> {
   const checks: DoctorCheck[] = [];
   const engine = dockerAnswers();
   checks.push({
     name: 'Docker engine',
     ok: engine,
-    detail: engine ? `answers${process.env.DOCKER_HOST ? ` at ${process.env.DOCKER_HOST}` : ''}` : 'no engine answers',
-    fix: engine ? undefined : 'npm run setup   (as root: installs docker.io and starts dockerd), or set DOCKER_HOST',
+    detail: engine
+      ? `answers${process.env.DOCKER_HOST ? ` at ${process.env.DOCKER_HOST}` : ''}`
+      : 'no engine answers',
+    fix: engine
+      ? undefined
+      : 'npm run setup   (as root: installs docker.io and starts dockerd), or set DOCKER_HOST',
   });
   if (engine) {
-    const image = await chooseImage(opts.image).catch((error: Error) => ({ image: undefined, why: error.message }));
+    const image = await chooseImage(opts.image).catch((error: Error) => ({
+      image: undefined,
+      why: error.message,
+    }));
     checks.push({
       name: 'ZooKeeper image',
       ok: image.image !== undefined,
       detail: image.why,
-      fix: image.image ? undefined : opts.image ? `docker pull ${opts.image}` : 'zkcheck image build   (as root, about a minute)',
+      fix: image.image
+        ? undefined
+        : opts.image
+          ? `docker pull ${opts.image}`
+          : 'zkcheck image build   (as root, about a minute)',
     });
   }
   const java = javaVersion();
@@ -109,7 +141,12 @@ export async function doctorChecks(opts: SelectOptions = {}): Promise<{ checks: 
   try {
     zk = { name: 'ZooKeeper install', ok: true, detail: findZooKeeperInstall(opts.zkHome).description };
   } catch (error) {
-    zk = { name: 'ZooKeeper install', ok: false, detail: (error as Error).message, fix: 'apt-get install zookeeper   (or --zk-home DIR)' };
+    zk = {
+      name: 'ZooKeeper install',
+      ok: false,
+      detail: (error as Error).message,
+      fix: 'apt-get install zookeeper   (or --zk-home DIR)',
+    };
   }
   checks.push(zk);
   try {

@@ -62,7 +62,9 @@ export class TestClient {
   create(path: string, data: string, deadlineMs = this.deadlineMs): Promise<string> {
     return withDeadline(
       new Promise((resolve, reject) =>
-        this.client.create(path, Buffer.from(data), (error, created) => (error ? reject(error) : resolve(created))),
+        this.client.create(path, Buffer.from(data), (error, created) =>
+          error ? reject(error) : resolve(created),
+        ),
       ),
       deadlineMs,
       `create ${path}`,
@@ -72,7 +74,9 @@ export class TestClient {
   setData(path: string, data: string, deadlineMs = this.deadlineMs): Promise<number> {
     return withDeadline(
       new Promise((resolve, reject) =>
-        this.client.setData(path, Buffer.from(data), -1, (error, stat) => (error ? reject(error) : resolve(stat.version))),
+        this.client.setData(path, Buffer.from(data), -1, (error, stat) =>
+          error ? reject(error) : resolve(stat.version),
+        ),
       ),
       deadlineMs,
       `setData ${path}`,
@@ -95,7 +99,12 @@ export class TestClient {
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `ms`. */
-export async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined>,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -107,7 +116,9 @@ export async function eventually<T>(what: string, ms: number, check: () => Promi
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`${what}: not within ${ms} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `${what}: not within ${ms} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }
 
 /** One-shot read through a fresh session (no cached state, no reused connection). */

@@ -20,9 +20,16 @@ export function registerClusterCommands(program: Command): void {
   program
     .command('doctor')
     .description('say which ensemble provider would run and why, and what is missing with the fix')
-    .addOption(new Option('--provider <name>', 'provider to check').choices(['auto', 'docker', 'local']).default('auto'))
+    .addOption(
+      new Option('--provider <name>', 'provider to check')
+        .choices(['auto', 'docker', 'local'])
+        .default('auto'),
+    )
     .option('--image <image>', 'docker image to check (default zookeeper:3.8, else the local zkcheck image)')
-    .option('--zk-home <dir>', 'ZooKeeper release dir for the local provider (default Debian /usr/share/java)')
+    .option(
+      '--zk-home <dir>',
+      'ZooKeeper release dir for the local provider (default Debian /usr/share/java)',
+    )
     .option('--json', 'print the checks as JSON')
     .addHelpText(
       'after',
@@ -35,7 +42,11 @@ zkcheck on the Docker host itself so the proxies and the servers share a loopbac
 Exit status: 0 a provider can run, 1 none can.`,
     )
     .action(async (flags: DoctorFlags) => {
-      const result = await doctorChecks({ provider: flags.provider, image: flags.image, zkHome: flags.zkHome });
+      const result = await doctorChecks({
+        provider: flags.provider,
+        image: flags.image,
+        zkHome: flags.zkHome,
+      });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
@@ -43,7 +54,8 @@ Exit status: 0 a provider can run, 1 none can.`,
           process.stdout.write(`${check.ok ? 'ok  ' : 'MISS'} ${check.name}: ${check.detail}\n`);
           if (check.fix) process.stdout.write(`     fix: ${check.fix}\n`);
         }
-        if (result.choice) process.stdout.write(`provider: ${result.choice.provider} (${result.choice.reason})\n`);
+        if (result.choice)
+          process.stdout.write(`provider: ${result.choice.provider} (${result.choice.reason})\n`);
         else process.stdout.write(`provider: none: ${result.error}\n`);
       }
       process.exitCode = result.choice ? EXIT.valid : EXIT.invalid;

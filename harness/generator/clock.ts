@@ -86,7 +86,8 @@ export class FakeClock implements Clock {
   /** Moves time forward by hand (wakes every sleep that falls due). */
   advance(ns: number): void {
     this.current += ns;
-    while (this.timers.length > 0 && this.timers[0].time <= this.current) (this.timers.shift() as Timer).resolve();
+    while (this.timers.length > 0 && this.timers[0].time <= this.current)
+      (this.timers.shift() as Timer).resolve();
   }
 
   private schedule(): void {

@@ -91,7 +91,9 @@ describe('time', () => {
       ['r', 0, 60],
       ['r', 0, 90],
     ]);
-    expect(run(gen, { threads: 1, latency: 30, start: 1000 }).map((x) => x[2])).toEqual([1000, 1030, 1060, 1090]);
+    expect(run(gen, { threads: 1, latency: 30, start: 1000 }).map((x) => x[2])).toEqual([
+      1000, 1030, 1060, 1090,
+    ]);
     expect(run(timeLimit(0, repeat(r)))).toEqual([]);
   });
 
@@ -193,9 +195,17 @@ describe('mix and any', () => {
     const a = run(gen, { seed: 1 });
     expect(a).toEqual(run(gen, { seed: 1 }));
     expect(a.map((x) => x[0]).join('')).toMatchInlineSnapshot(`"rrwrrwww"`);
-    const runs = [0, 1, 2, 3, 4, 5].map((seed) => run(gen, { seed }).map((x) => x[0]).join(''));
+    const runs = [0, 1, 2, 3, 4, 5].map((seed) =>
+      run(gen, { seed })
+        .map((x) => x[0])
+        .join(''),
+    );
     expect(new Set(runs).size).toBeGreaterThan(1);
-    expect(run(mix([[{ f: 'a' }], [{ f: 'b' }]])).map((x) => x[0]).sort()).toEqual(['a', 'b']);
+    expect(
+      run(mix([[{ f: 'a' }], [{ f: 'b' }]]))
+        .map((x) => x[0])
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(run(mix([]))).toEqual([]);
   });
 
@@ -239,12 +249,16 @@ describe('synchronize, phases, andThen', () => {
   it('synchronize waits for the nemesis thread too when it is in scope', () => {
     // b waits for a to complete at 10, then goes to the thread idle longest: the nemesis.
     const gen = [{ f: 'a' }, synchronize({ f: 'b' })];
-    expect(run(gen, { nemesis: true, threads: 1, latency: (op) => (op.process === 'nemesis' ? 99 : 10) })).toEqual([
+    expect(
+      run(gen, { nemesis: true, threads: 1, latency: (op) => (op.process === 'nemesis' ? 99 : 10) }),
+    ).toEqual([
       ['a', 0, 0],
       ['b', 'nemesis', 10],
     ]);
     const both = [{ f: 'a' }, { f: 'n' }, synchronize({ f: 'b' })];
-    expect(run(both, { nemesis: true, threads: 1, latency: (op) => (op.process === 'nemesis' ? 99 : 10) })).toEqual([
+    expect(
+      run(both, { nemesis: true, threads: 1, latency: (op) => (op.process === 'nemesis' ? 99 : 10) }),
+    ).toEqual([
       ['a', 0, 0],
       ['n', 'nemesis', 0],
       ['b', 0, 99],
@@ -254,7 +268,9 @@ describe('synchronize, phases, andThen', () => {
 
 describe('untilOk', () => {
   it('retries until one of its ops completes ok', () => {
-    expect(run(untilOk(repeat({ f: 'read' })), { threads: 1, complete: outcomes('fail', 'fail', 'ok') })).toEqual([
+    expect(
+      run(untilOk(repeat({ f: 'read' })), { threads: 1, complete: outcomes('fail', 'fail', 'ok') }),
+    ).toEqual([
       ['read', 0, 0],
       ['read', 0, 10],
       ['read', 0, 20],
@@ -262,7 +278,9 @@ describe('untilOk', () => {
   });
 
   it('continues under new processes after info completions', () => {
-    expect(run(untilOk(repeat({ f: 'read' })), { threads: 1, complete: outcomes('info', 'info', 'ok') })).toEqual([
+    expect(
+      run(untilOk(repeat({ f: 'read' })), { threads: 1, complete: outcomes('info', 'info', 'ok') }),
+    ).toEqual([
       ['read', 0, 0],
       ['read', 1, 10],
       ['read', 2, 20],
@@ -286,7 +304,10 @@ describe('filter and map', () => {
   const writes = [1, 2, 3, 4, 5].map((value) => ({ f: 'w', value }));
 
   it('filter drops ops that fail the predicate', () => {
-    const events = simulate(filter((op) => (op.value as number) % 2 === 0, writes), { threads: 1, nemesis: false });
+    const events = simulate(
+      filter((op) => (op.value as number) % 2 === 0, writes),
+      { threads: 1, nemesis: false },
+    );
     expect(events.filter((e) => e.type === 'invoke').map((e) => [e.value, e.time])).toEqual([
       [2, 0],
       [4, 10],

@@ -104,7 +104,12 @@ export function any(...gens: Gen[]): Gen {
   if (live.length === 1) return live[0];
   return generator(
     'any',
-    (ctx) => soonest(live, (g, i) => op(g, forChild(ctx, i)), (next) => any(...next)),
+    (ctx) =>
+      soonest(
+        live,
+        (g, i) => op(g, forChild(ctx, i)),
+        (next) => any(...next),
+      ),
     (ctx, event) => any(...live.map((g) => update(g, ctx, event))),
   );
 }

@@ -17,7 +17,10 @@ function ctxAt(time: number, free: number[], threads = 2): Context {
 describe('generator values', () => {
   it('a plain op is emitted once, at the current time, on the longest-idle free thread', () => {
     const res = op({ f: 'write', value: 3, key: 'k' }, ctxAt(500, [1, 0]));
-    expect(res).toEqual({ op: { type: 'invoke', f: 'write', value: 3, key: 'k', process: 1, time: 500 }, gen: null });
+    expect(res).toEqual({
+      op: { type: 'invoke', f: 'write', value: 3, key: 'k', process: 1, time: 500 },
+      gen: null,
+    });
   });
 
   it('a plain op is pending while no thread is free', () => {
@@ -59,7 +62,12 @@ describe('generator values', () => {
       ['w', 0, 20],
       ['r', 0, 30],
     ]);
-    expect(events.filter((e) => e.type === 'invoke').map((e) => e.value)).toEqual([0, undefined, 20, undefined]);
+    expect(events.filter((e) => e.type === 'invoke').map((e) => e.value)).toEqual([
+      0,
+      undefined,
+      20,
+      undefined,
+    ]);
     expect(calls).toBeGreaterThan(0);
   });
 

@@ -67,7 +67,13 @@ function fillIn(spec: OpSpec, ctx: Context): OpResult {
   }
   const free = someFreeThread(ctx);
   if (!free) return 'pending';
-  const op: GenOp = { ...spec, type: spec.type ?? 'invoke', f: spec.f, process: free.process, time: ctx.time };
+  const op: GenOp = {
+    ...spec,
+    type: spec.type ?? 'invoke',
+    f: spec.f,
+    process: free.process,
+    time: ctx.time,
+  };
   return { op, gen: null };
 }
 

@@ -70,7 +70,8 @@ export function nextFloat(rng: Rng): [number, Rng] {
 
 /** An integer in [0, n) for 1 <= n <= 2^32 (bias below 2^-32 * n: irrelevant at our sizes). */
 export function nextInt(rng: Rng, n: number): [number, Rng] {
-  if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) throw new RangeError(`nextInt needs 1 <= n <= 2^32, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000)
+    throw new RangeError(`nextInt needs 1 <= n <= 2^32, got ${n}`);
   const [f, next] = nextFloat(rng);
   return [Math.floor(f * n), next];
 }

@@ -68,7 +68,8 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
   signal?.addEventListener('abort', notify, { once: true });
 
   const perform = (op: GenOp, thread: Thread): Promise<Completion> => {
-    if (op.type === 'sleep') return clock.sleepUntil(op.time + sleepNs(op), signal).then(() => ({ type: 'ok' }));
+    if (op.type === 'sleep')
+      return clock.sleepUntil(op.time + sleepNs(op), signal).then(() => ({ type: 'ok' }));
     if (op.type === 'log') {
       options.log?.(String(op.value));
       return Promise.resolve({ type: 'ok' });
@@ -77,7 +78,10 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
     return Promise.resolve()
       .then(() => options.invoke(op, thread))
       .then(checkCompletion)
-      .catch((error: unknown) => ({ type: 'info', error: error instanceof Error ? error.message : String(error) }));
+      .catch((error: unknown) => ({
+        type: 'info',
+        error: error instanceof Error ? error.message : String(error),
+      }));
   };
   const dispatch = (op: GenOp, thread: Thread): void => {
     inFlight += 1;
@@ -134,7 +138,9 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
 
 function checkCompletion(c: Completion): Completion {
   if (c === null || typeof c !== 'object' || !['ok', 'fail', 'info'].includes(c.type)) {
-    throw new GeneratorError(`invoke returned ${JSON.stringify(c)}, not a completion of type ok, fail or info`);
+    throw new GeneratorError(
+      `invoke returned ${JSON.stringify(c)}, not a completion of type ok, fail or info`,
+    );
   }
   return c;
 }

@@ -7,7 +7,15 @@
 import { compareThreads } from './context.js';
 import { describe, op, update } from './core.js';
 import { advance, rngFromSeed, type Rng } from './rng.js';
-import { GeneratorError, type Context, type Gen, type GenEvent, type GenOp, type Process, type Thread } from './types.js';
+import {
+  GeneratorError,
+  type Context,
+  type Gen,
+  type GenEvent,
+  type GenOp,
+  type Process,
+  type Thread,
+} from './types.js';
 import { NS_PER_SECOND } from './time.js';
 
 /** How an op ended: `ok` (happened), `fail` (definitely did not), `info` (unknown). */
@@ -93,14 +101,18 @@ export class Scheduler {
     }
     if (res === 'pending') {
       if (this.running.size === 0) {
-        throw new GeneratorError(`generator ${describe(this.gen)} is pending with no op in flight: it would wait forever`);
+        throw new GeneratorError(
+          `generator ${describe(this.gen)} is pending with no op in flight: it would wait forever`,
+        );
       }
       return { kind: 'wait' };
     }
     if (res.op.time > now) return { kind: 'wait', until: res.op.time };
     const thread = this.threadOf.get(res.op.process);
     if (thread === undefined || !this.free.has(thread) || this.processes.get(thread) !== res.op.process) {
-      throw new GeneratorError(`generator emitted ${describe(res.op)} but process ${String(res.op.process)} is not free`);
+      throw new GeneratorError(
+        `generator emitted ${describe(res.op)} but process ${String(res.op.process)} is not free`,
+      );
     }
     const started: GenOp = { ...res.op, time: now };
     this.gen = res.gen;
@@ -137,7 +149,14 @@ export class Scheduler {
 }
 
 function eventOf(started: GenOp, thread: Thread, type: GenEvent['type'], time: number): GenEvent {
-  const event: GenEvent = { type, f: started.f, value: started.value, process: started.process, thread, time };
+  const event: GenEvent = {
+    type,
+    f: started.f,
+    value: started.value,
+    process: started.process,
+    thread,
+    time,
+  };
   if (started.key !== undefined) event.key = started.key;
   if (started.type !== 'invoke') event.special = started.type;
   return event;

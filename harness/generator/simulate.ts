@@ -30,7 +30,11 @@ interface Due {
 
 /** Every invocation and completion, in the order the scheduler saw them. */
 export function simulate(gen: Gen, options: SimulateOptions): GenEvent[] {
-  const sched = new Scheduler(gen, { threads: options.threads, nemesis: options.nemesis, seed: options.seed ?? 0 });
+  const sched = new Scheduler(gen, {
+    threads: options.threads,
+    nemesis: options.nemesis,
+    seed: options.seed ?? 0,
+  });
   const latency = options.latency ?? 10;
   const complete = options.complete ?? ((op: GenOp) => ({ type: 'ok' as const, value: op.value }));
   const maxOps = options.maxOps ?? 10_000;
@@ -44,13 +48,25 @@ export function simulate(gen: Gen, options: SimulateOptions): GenEvent[] {
       const next = due.shift() as Due;
       events.push(sched.complete(next.thread, next.completion, next.time));
     }
-    const step = started < maxOps ? sched.poll(now) : sched.inFlight > 0 ? { kind: 'wait' as const } : { kind: 'done' as const };
+    const step =
+      started < maxOps
+        ? sched.poll(now)
+        : sched.inFlight > 0
+          ? { kind: 'wait' as const }
+          : { kind: 'done' as const };
     if (step.kind === 'done') return events;
     if (step.kind === 'op') {
       events.push(step.event);
       started += 1;
       const { op, thread } = step;
-      const took = op.type === 'sleep' ? sleepNs(op) : op.type === 'log' ? 0 : typeof latency === 'number' ? latency : latency(op);
+      const took =
+        op.type === 'sleep'
+          ? sleepNs(op)
+          : op.type === 'log'
+            ? 0
+            : typeof latency === 'number'
+              ? latency
+              : latency(op);
       const completion: Completion = op.type === 'invoke' ? complete(op, thread) : { type: 'ok' };
       insert(due, { time: now + took, order: order++, thread, completion });
       continue;
@@ -64,7 +80,11 @@ export function simulate(gen: Gen, options: SimulateOptions): GenEvent[] {
 /** Keeps `due` sorted by time, then by start order. */
 function insert(due: Due[], item: Due): void {
   let i = due.length;
-  while (i > 0 && (due[i - 1].time > item.time || (due[i - 1].time === item.time && due[i - 1].order > item.order))) i--;
+  while (
+    i > 0 &&
+    (due[i - 1].time > item.time || (due[i - 1].time === item.time && due[i - 1].order > item.order))
+  )
+    i--;
   due.splice(i, 0, item);
 }
 

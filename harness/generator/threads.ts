@@ -14,12 +14,14 @@ export function onThreads(keep: (thread: Thread) => boolean, gen: Gen, name = 'o
     name,
     (ctx) => {
       const scope = restrict(ctx, keep);
-      if (scope.threads.length === 0) throw new GeneratorError(`${name}(${describe(gen)}): no thread in scope can run it`);
+      if (scope.threads.length === 0)
+        throw new GeneratorError(`${name}(${describe(gen)}): no thread in scope can run it`);
       const res = op(gen, scope);
       if (res === null || res === 'pending') return res;
       return { op: res.op, gen: onThreads(keep, res.gen, name) };
     },
-    (ctx, event) => (keep(event.thread) ? onThreads(keep, update(gen, restrict(ctx, keep), event), name) : self),
+    (ctx, event) =>
+      keep(event.thread) ? onThreads(keep, update(gen, restrict(ctx, keep), event), name) : self,
   );
   return self;
 }
@@ -68,7 +70,11 @@ function reserved(counts: readonly number[], gens: readonly Gen[]): Gen {
     'reserve',
     (ctx) => {
       const scopes = reservedScopes(ctx, counts);
-      return soonest(gens, (g, i) => op(g, forChild(scopes[i], i)), (next) => reserved(counts, next));
+      return soonest(
+        gens,
+        (g, i) => op(g, forChild(scopes[i], i)),
+        (next) => reserved(counts, next),
+      );
     },
     (ctx, event) => {
       const scopes = reservedScopes(ctx, counts);

@@ -31,7 +31,10 @@ async function api(method: string, path: string, body?: unknown, headers: Record
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) };
+  return {
+    status: response.status,
+    json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
+  };
 }
 
 function latency(ms: number, extra: Partial<ICreateToxicBody<unknown>> = {}): ICreateToxicBody<unknown> {
@@ -46,7 +49,13 @@ describe('proxies', () => {
   it('creates a proxy on a free port (201) and shows the real port', async () => {
     const created = await api('POST', '/proxies', { name: 'create', listen: '127.0.0.1:0', upstream });
     expect(created.status).toBe(201);
-    expect(created.json).toEqual({ name: 'create', listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/), upstream, enabled: true, toxics: [] });
+    expect(created.json).toEqual({
+      name: 'create',
+      listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      upstream,
+      enabled: true,
+      toxics: [],
+    });
     const port = Number(String(created.json!.listen).split(':')[1]);
     expect(port).toBeGreaterThan(0);
     const client = await connectPeer(port);
@@ -56,7 +65,9 @@ describe('proxies', () => {
 
   it('refuses a duplicate name with 409', async () => {
     await toxiproxy.createProxy({ name: 'dup', listen: '127.0.0.1:0', upstream });
-    await expect(toxiproxy.createProxy({ name: 'dup', listen: '127.0.0.1:0', upstream })).rejects.toThrow('status code 409');
+    await expect(toxiproxy.createProxy({ name: 'dup', listen: '127.0.0.1:0', upstream })).rejects.toThrow(
+      'status code 409',
+    );
     expect(await api('POST', '/proxies', { name: 'dup', upstream })).toEqual({
       status: 409,
       json: { error: 'proxy already exists', status: 409 },
@@ -84,7 +95,11 @@ describe('proxies', () => {
   });
 
   it('reports a taken listen port as a server error and creates nothing', async () => {
-    const reply = await api('POST', '/proxies', { name: 'taken', listen: `127.0.0.1:${echo.port}`, upstream });
+    const reply = await api('POST', '/proxies', {
+      name: 'taken',
+      listen: `127.0.0.1:${echo.port}`,
+      upstream,
+    });
     expect(reply.status).toBe(500);
     expect(reply.json).toEqual({ error: expect.stringContaining('EADDRINUSE'), status: 500 });
     expect((await api('GET', '/proxies/taken')).status).toBe(404);
@@ -95,7 +110,10 @@ describe('proxies', () => {
     const got = await toxiproxy.get('listed');
     expect(got.toJson()).toEqual(created.toJson());
     await expect(toxiproxy.get('nope')).rejects.toThrow('status code 404');
-    expect(await api('GET', '/proxies/nope')).toEqual({ status: 404, json: { error: 'proxy not found', status: 404 } });
+    expect(await api('GET', '/proxies/nope')).toEqual({
+      status: 404,
+      json: { error: 'proxy not found', status: 404 },
+    });
     const all = await api('GET', '/proxies');
     expect(all.status).toBe(200);
     expect(all.json!['listed']).toEqual({ ...created.toJson(), toxics: [] });
@@ -121,7 +139,10 @@ describe('proxies', () => {
     expect(await api('DELETE', '/proxies/gone')).toEqual({ status: 204, json: undefined });
     await client.waitForClose(1_000);
     await expect(connectPeer(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    expect(await api('DELETE', '/proxies/gone')).toEqual({ status: 404, json: { error: 'proxy not found', status: 404 } });
+    expect(await api('DELETE', '/proxies/gone')).toEqual({
+      status: 404,
+      json: { error: 'proxy not found', status: 404 },
+    });
   });
 
   it('populates proxies (201): keeps an unchanged one, replaces a changed one', async () => {
@@ -136,11 +157,19 @@ describe('proxies', () => {
       { name: 'pop-b', listen: '127.0.0.1:0', upstream: `localhost:${echo.port}` },
     ]);
     expect(again.status).toBe(201);
-    const proxies = again.json!.proxies as { name: string; listen: string; upstream: string; enabled: boolean }[];
+    const proxies = again.json!.proxies as {
+      name: string;
+      listen: string;
+      upstream: string;
+      enabled: boolean;
+    }[];
     expect(proxies[0]).toMatchObject({ name: 'pop-a', listen: first['pop-a']!.listen });
     expect(proxies[1]).toMatchObject({ name: 'pop-b', upstream: `localhost:${echo.port}`, enabled: true });
     const bad = await api('POST', '/populate', [{ name: 'pop-c', upstream }, { name: 'pop-d' }]);
-    expect(bad).toEqual({ status: 400, json: { error: 'missing required field: upstream at proxy 2', status: 400 } });
+    expect(bad).toEqual({
+      status: 400,
+      json: { error: 'missing required field: upstream at proxy 2', status: 400 },
+    });
     expect((await api('GET', '/proxies/pop-c')).status).toBe(404);
   });
 });
@@ -165,19 +194,44 @@ describe('toxics', () => {
     const proxy = await toxiproxy.createProxy({ name: 'order', listen: '127.0.0.1:0', upstream });
     await proxy.addToxic(latency(1, { name: 'd1' }));
     await proxy.addToxic(latency(2, { name: 'u1', stream: 'upstream' }));
-    await proxy.addToxic({ type: 'timeout', name: 'd2', attributes: { timeout: 0 } } as ICreateToxicBody<unknown>);
-    await proxy.addToxic({ type: 'bandwidth', stream: 'upstream', attributes: { rate: 5 } } as ICreateToxicBody<unknown>);
+    await proxy.addToxic({
+      type: 'timeout',
+      name: 'd2',
+      attributes: { timeout: 0 },
+    } as ICreateToxicBody<unknown>);
+    await proxy.addToxic({
+      type: 'bandwidth',
+      stream: 'upstream',
+      attributes: { rate: 5 },
+    } as ICreateToxicBody<unknown>);
     const listed = await api('GET', '/proxies/order/toxics');
     expect(listed.status).toBe(200);
-    expect((listed.json as unknown as { name: string }[]).map((toxic) => toxic.name)).toEqual(['u1', 'bandwidth_upstream', 'd1', 'd2']);
+    expect((listed.json as unknown as { name: string }[]).map((toxic) => toxic.name)).toEqual([
+      'u1',
+      'bandwidth_upstream',
+      'd1',
+      'd2',
+    ]);
   });
 
   it('updates attributes (merged) and toxicity, nothing else', async () => {
     const proxy = await toxiproxy.createProxy({ name: 'tupd', listen: '127.0.0.1:0', upstream });
     const added = await proxy.addToxic(latency(50, { attributes: { latency: 50, jitter: 5 } }));
-    const updated = await added.update({ ...added.toJson(), toxicity: 0.5, attributes: { latency: 70 } as never });
-    expect(updated.toJson()).toEqual({ ...added.toJson(), toxicity: 0.5, attributes: { latency: 70, jitter: 5 } });
-    const patched = await api('PATCH', '/proxies/tupd/toxics/latency_downstream', { stream: 'upstream', type: 'timeout', attributes: { jitter: 0 } });
+    const updated = await added.update({
+      ...added.toJson(),
+      toxicity: 0.5,
+      attributes: { latency: 70 } as never,
+    });
+    expect(updated.toJson()).toEqual({
+      ...added.toJson(),
+      toxicity: 0.5,
+      attributes: { latency: 70, jitter: 5 },
+    });
+    const patched = await api('PATCH', '/proxies/tupd/toxics/latency_downstream', {
+      stream: 'upstream',
+      type: 'timeout',
+      attributes: { jitter: 0 },
+    });
     expect(patched.json).toEqual({ ...updated.toJson(), attributes: { latency: 70, jitter: 0 } });
     expect((await api('PATCH', '/proxies/tupd/toxics/latency_downstream', { toxicity: 3 })).status).toBe(400);
     expect(await api('POST', '/proxies/tupd/toxics/none', { toxicity: 1 })).toEqual({
@@ -194,7 +248,11 @@ describe('toxics', () => {
       [{ type: 'latency' }, 409, 'toxic already exists'],
       [{ type: 'lag', name: 'x' }, 400, 'invalid toxic type'],
       [{ name: 'x' }, 400, 'invalid toxic type'],
-      [{ type: 'latency', name: 'x', stream: 'sideways' }, 400, 'stream was invalid, can be either upstream or downstream'],
+      [
+        { type: 'latency', name: 'x', stream: 'sideways' },
+        400,
+        'stream was invalid, can be either upstream or downstream',
+      ],
       [{ type: 'latency', name: 'x', attributes: { latency: -1 } }, 400, 'non-negative integer'],
       [{ type: 'latency', name: 'x', attributes: { latency: '5' } }, 400, 'non-negative integer'],
       [{ type: 'latency', name: 'x', toxicity: 1.5 }, 400, 'toxicity must be a number from 0 to 1'],
@@ -202,7 +260,10 @@ describe('toxics', () => {
     ];
     for (const [body, status, message] of cases) {
       const reply = await api('POST', '/proxies/tbad/toxics', body);
-      expect(reply, JSON.stringify(body)).toEqual({ status, json: { error: expect.stringContaining(message), status } });
+      expect(reply, JSON.stringify(body)).toEqual({
+        status,
+        json: { error: expect.stringContaining(message), status },
+      });
     }
     expect((await api('POST', '/proxies/ghost/toxics', { type: 'latency' })).status).toBe(404);
     expect((await api('GET', '/proxies/ghost/toxics')).status).toBe(404);

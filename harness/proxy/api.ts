@@ -25,7 +25,8 @@ interface Route {
 export function createApiHandler(collection: ProxyCollection): RequestListener {
   const ok = (body: unknown): Reply => ({ status: 200, body });
   const noContent: Reply = { status: 204 };
-  const toxicRoute: Handler = (params, body) => ok(collection.get(params[0]!).updateToxic(params[1]!, body()));
+  const toxicRoute: Handler = (params, body) =>
+    ok(collection.get(params[0]!).updateToxic(params[1]!, body()));
   const proxyUpdate: Handler = async (params, body) => ok(await collection.update(params[0]!, body()));
 
   const routes: Route[] = [
@@ -41,7 +42,12 @@ export function createApiHandler(collection: ProxyCollection): RequestListener {
     },
     {
       pattern: /^\/populate$/,
-      methods: { POST: async (_params, body) => ({ status: 201, body: { proxies: await collection.populate(body()) } }) },
+      methods: {
+        POST: async (_params, body) => ({
+          status: 201,
+          body: { proxies: await collection.populate(body()) },
+        }),
+      },
     },
     {
       pattern: /^\/proxies$/,
@@ -91,12 +97,18 @@ export function createApiHandler(collection: ProxyCollection): RequestListener {
       (text) => {
         queue = queue.then(() => serve(routes, request, text, response));
       },
-      (error: unknown) => send(response, { status: 400, body: new ApiError(`bad request body: ${String(error)}`, 400) }),
+      (error: unknown) =>
+        send(response, { status: 400, body: new ApiError(`bad request body: ${String(error)}`, 400) }),
     );
   };
 }
 
-async function serve(routes: Route[], request: IncomingMessage, text: string, response: ServerResponse): Promise<void> {
+async function serve(
+  routes: Route[],
+  request: IncomingMessage,
+  text: string,
+  response: ServerResponse,
+): Promise<void> {
   try {
     send(response, await route(routes, request, text));
   } catch (error) {
@@ -114,7 +126,8 @@ async function route(routes: Route[], request: IncomingMessage, text: string): P
     const match = pattern.exec(path);
     if (!match) continue;
     const handler = methods[request.method as Method];
-    if (!handler) return { status: 405, body: new ApiError(`method ${request.method} not allowed on ${path}`, 405) };
+    if (!handler)
+      return { status: 405, body: new ApiError(`method ${request.method} not allowed on ${path}`, 405) };
     const params = match.slice(1).map(decodePathSegment);
     return handler(params, () => parseJsonBody(text));
   }
@@ -126,7 +139,10 @@ function errorReply(error: unknown): Reply {
     return { status: error.status, body: { ...error.toJSON(), proxies: error.proxies } };
   }
   if (error instanceof ApiError) return { status: error.status, body: error };
-  return { status: 500, body: new ApiError(`internal error: ${(error as Error)?.message ?? String(error)}`, 500) };
+  return {
+    status: 500,
+    body: new ApiError(`internal error: ${(error as Error)?.message ?? String(error)}`, 500),
+  };
 }
 
 function send(response: ServerResponse, reply: Reply): void {
@@ -136,7 +152,10 @@ function send(response: ServerResponse, reply: Reply): void {
   }
   const text = `${JSON.stringify(reply.body)}\n`;
   response
-    .writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) })
+    .writeHead(reply.status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+    })
     .end(text);
 }
 

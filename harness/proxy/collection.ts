@@ -40,7 +40,8 @@ export class ProxyCollection {
     const requests = body.map((item, index) => parseProxyRequest(item, ` at proxy ${index + 1}`));
     const names = new Set<string>();
     for (const request of requests) {
-      if (names.has(request.name)) throw Errors.badBody(`duplicate proxy name ${JSON.stringify(request.name)}`);
+      if (names.has(request.name))
+        throw Errors.badBody(`duplicate proxy name ${JSON.stringify(request.name)}`);
       names.add(request.name);
     }
     const applied: TcpProxy[] = [];

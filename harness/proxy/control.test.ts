@@ -24,7 +24,13 @@ afterAll(async () => {
 describe('FaultProxyControl', () => {
   it('creates a proxy on a free port and reports it', async () => {
     const proxy = await control.createProxy({ name: 'zk1-client', upstream });
-    expect(proxy).toEqual({ name: 'zk1-client', listen: `127.0.0.1:${proxy.listenPort}`, listenPort: expect.any(Number), upstream, enabled: true });
+    expect(proxy).toEqual({
+      name: 'zk1-client',
+      listen: `127.0.0.1:${proxy.listenPort}`,
+      listenPort: expect.any(Number),
+      upstream,
+      enabled: true,
+    });
     const client = await connectPeer(proxy.listenPort);
     expect(await roundTrip(client, 'hello')).toBeLessThan(1_000);
     client.destroy();
@@ -47,10 +53,31 @@ describe('FaultProxyControl', () => {
 
   it('adds, lists, updates and removes toxics', async () => {
     await control.createProxy({ name: 'faulty', upstream });
-    const cut = await control.addToxic('faulty', { type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
-    expect(cut).toEqual({ name: 'timeout_upstream', type: 'timeout', stream: 'upstream', toxicity: 1, attributes: { timeout: 0 } });
-    const slow = await control.addToxic('faulty', { name: 'slow', type: 'latency', attributes: { latency: 10 }, toxicity: 0.5 });
-    expect(slow).toEqual({ name: 'slow', type: 'latency', stream: 'downstream', toxicity: 0.5, attributes: { latency: 10, jitter: 0 } });
+    const cut = await control.addToxic('faulty', {
+      type: 'timeout',
+      stream: 'upstream',
+      attributes: { timeout: 0 },
+    });
+    expect(cut).toEqual({
+      name: 'timeout_upstream',
+      type: 'timeout',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { timeout: 0 },
+    });
+    const slow = await control.addToxic('faulty', {
+      name: 'slow',
+      type: 'latency',
+      attributes: { latency: 10 },
+      toxicity: 0.5,
+    });
+    expect(slow).toEqual({
+      name: 'slow',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 0.5,
+      attributes: { latency: 10, jitter: 0 },
+    });
     expect(await control.listToxics('faulty')).toEqual([cut, slow]);
     expect(await control.updateToxic('faulty', 'slow', { attributes: { jitter: 5 } })).toEqual({
       ...slow,
@@ -89,11 +116,15 @@ describe('FaultProxyControl', () => {
     });
     await expect(control.listToxics('missing')).rejects.toMatchObject({ status: 404 });
     await expect(control.removeToxic('twice', 'missing')).rejects.toMatchObject({ status: 404 });
-    await expect(control.addToxic('twice', { type: 'latency', attributes: { latency: -5 } })).rejects.toMatchObject({
+    await expect(
+      control.addToxic('twice', { type: 'latency', attributes: { latency: -5 } }),
+    ).rejects.toMatchObject({
       status: 400,
       message: expect.stringContaining('the toxic type, stream, toxicity or attributes were refused'),
     });
-    await expect(control.createProxy({ name: 'remote', upstream: '192.0.2.1:2181' })).rejects.toMatchObject({ status: 400 });
+    await expect(control.createProxy({ name: 'remote', upstream: '192.0.2.1:2181' })).rejects.toMatchObject({
+      status: 400,
+    });
     await expect(control.deleteProxy('a/b')).rejects.toThrow('must be letters, digits');
   });
 
@@ -102,7 +133,9 @@ describe('FaultProxyControl', () => {
     const port = closed.port;
     await closed.close();
     const nowhere = new FaultProxyControl(`http://127.0.0.1:${port}`);
-    await expect(nowhere.listProxies()).rejects.toThrow(`cannot reach the fault proxy API at http://127.0.0.1:${port}`);
+    await expect(nowhere.listProxies()).rejects.toThrow(
+      `cannot reach the fault proxy API at http://127.0.0.1:${port}`,
+    );
     await expect(nowhere.listToxics('x')).rejects.toThrow('ECONNREFUSED');
   });
 

@@ -6,7 +6,12 @@
  * failure becomes a FaultProxyError that names the operation, the proxy or toxic, the HTTP status and
  * what it means. Calls the client lacks (listing toxics) use plain fetch.
  */
-import { Proxy as ClientProxy, Toxic as ClientToxic, Toxiproxy, type ICreateToxicBody } from 'toxiproxy-node-client';
+import {
+  Proxy as ClientProxy,
+  Toxic as ClientToxic,
+  Toxiproxy,
+  type ICreateToxicBody,
+} from 'toxiproxy-node-client';
 
 export type ToxicStream = 'upstream' | 'downstream';
 
@@ -84,10 +89,19 @@ export class FaultProxyControl {
   /** Creates a proxy (on a free loopback port unless `listen` says otherwise) and returns where it listens. */
   async createProxy(spec: NewProxy): Promise<ProxyInfo> {
     checkName('proxy', spec.name);
-    const body = { name: spec.name, upstream: spec.upstream, listen: spec.listen ?? '127.0.0.1:0', enabled: spec.enabled ?? true };
-    const created = await this.call(`creating proxy "${spec.name}" to ${spec.upstream}`, () => this.client.createProxy(body), {
-      409: 'a proxy with this name already exists (delete it, or call reset between runs)',
-    });
+    const body = {
+      name: spec.name,
+      upstream: spec.upstream,
+      listen: spec.listen ?? '127.0.0.1:0',
+      enabled: spec.enabled ?? true,
+    };
+    const created = await this.call(
+      `creating proxy "${spec.name}" to ${spec.upstream}`,
+      () => this.client.createProxy(body),
+      {
+        409: 'a proxy with this name already exists (delete it, or call reset between runs)',
+      },
+    );
     return proxyInfo(created);
   }
 
@@ -106,7 +120,9 @@ export class FaultProxyControl {
     checkName('proxy', name);
     // Toxiproxy keeps listen and upstream when the body leaves them out: one request, no read first.
     const body = { enabled } as Parameters<ClientProxy['update']>[0];
-    const updated = await this.call(`${enabled ? 'enabling' : 'disabling'} proxy "${name}"`, () => this.handle(name).update(body));
+    const updated = await this.call(`${enabled ? 'enabling' : 'disabling'} proxy "${name}"`, () =>
+      this.handle(name).update(body),
+    );
     return proxyInfo(updated);
   }
 
@@ -124,11 +140,20 @@ export class FaultProxyControl {
     const stream = toxic.stream ?? 'downstream';
     const name = toxic.name ?? `${toxic.type}_${stream}`;
     checkName('toxic', name);
-    const body = { name, type: toxic.type, stream, toxicity: toxic.toxicity ?? 1, attributes: toxic.attributes };
+    const body = {
+      name,
+      type: toxic.type,
+      stream,
+      toxicity: toxic.toxicity ?? 1,
+      attributes: toxic.attributes,
+    };
     const added = await this.call(
       `adding toxic "${name}" (${toxic.type} ${JSON.stringify(toxic.attributes)}, ${stream}) to proxy "${proxy}"`,
       () => this.handle(proxy).addToxic(body as ICreateToxicBody<unknown>),
-      { 409: 'a toxic with this name already exists on the proxy', 400: 'the toxic type, stream, toxicity or attributes were refused' },
+      {
+        409: 'a toxic with this name already exists on the proxy',
+        400: 'the toxic type, stream, toxicity or attributes were refused',
+      },
     );
     return toxicInfo(added);
   }
@@ -143,14 +168,18 @@ export class FaultProxyControl {
     checkName('toxic', name);
     const toxic = this.toxicHandle(proxy, name);
     const body = { ...change } as Parameters<ClientToxic<unknown>['update']>[0];
-    return toxicInfo(await this.call(`updating toxic "${name}" on proxy "${proxy}"`, () => toxic.update(body)));
+    return toxicInfo(
+      await this.call(`updating toxic "${name}" on proxy "${proxy}"`, () => toxic.update(body)),
+    );
   }
 
   /** Removing a `timeout` toxic also closes the connections it held (Toxiproxy's semantics). */
   async removeToxic(proxy: string, name: string): Promise<void> {
     checkName('proxy', proxy);
     checkName('toxic', name);
-    await this.call(`removing toxic "${name}" from proxy "${proxy}"`, () => this.toxicHandle(proxy, name).remove());
+    await this.call(`removing toxic "${name}" from proxy "${proxy}"`, () =>
+      this.toxicHandle(proxy, name).remove(),
+    );
   }
 
   async listToxics(proxy: string): Promise<ToxicInfo[]> {
@@ -188,7 +217,11 @@ export class FaultProxyControl {
     return new ClientToxic(this.client.api, this.handle(proxy).getPath(), body);
   }
 
-  private async call<T>(what: string, request: () => Promise<T>, meanings: Record<number, string> = {}): Promise<T> {
+  private async call<T>(
+    what: string,
+    request: () => Promise<T>,
+    meanings: Record<number, string> = {},
+  ): Promise<T> {
     try {
       return await request();
     } catch (error) {
@@ -200,7 +233,10 @@ export class FaultProxyControl {
 
   private failed(what: string, status: number, meaning?: string): FaultProxyError {
     const explained = meaning ?? STATUS_MEANINGS[status] ?? 'unexpected answer';
-    return new FaultProxyError(`${what} failed: HTTP ${status}, ${explained} (fault proxy API ${this.url})`, status);
+    return new FaultProxyError(
+      `${what} failed: HTTP ${status}, ${explained} (fault proxy API ${this.url})`,
+      status,
+    );
   }
 
   private unreachable(what: string, error: unknown): FaultProxyError {
@@ -221,16 +257,30 @@ const STATUS_MEANINGS: Record<number, string> = {
 
 function checkName(kind: 'proxy' | 'toxic', name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new FaultProxyError(`${kind} name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (it goes into URLs)`);
+    throw new FaultProxyError(
+      `${kind} name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (it goes into URLs)`,
+    );
   }
 }
 
 function proxyInfo(proxy: { name: string; listen: string; upstream: string; enabled: boolean }): ProxyInfo {
   const port = Number(/:(\d+)$/.exec(proxy.listen)?.[1]);
-  return { name: proxy.name, listen: proxy.listen, listenPort: port, upstream: proxy.upstream, enabled: proxy.enabled };
+  return {
+    name: proxy.name,
+    listen: proxy.listen,
+    listenPort: port,
+    upstream: proxy.upstream,
+    enabled: proxy.enabled,
+  };
 }
 
-function toxicInfo(toxic: { name: string; type: string; stream: string; toxicity: number; attributes: unknown }): ToxicInfo {
+function toxicInfo(toxic: {
+  name: string;
+  type: string;
+  stream: string;
+  toxicity: number;
+  attributes: unknown;
+}): ToxicInfo {
   return {
     name: toxic.name,
     type: toxic.type,

@@ -178,7 +178,12 @@ export class Connection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.client = options.client;
-    this.server = connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true, allowHalfOpen: true });
+    this.server = connect({
+      host: options.upstream.host,
+      port: options.upstream.port,
+      noDelay: true,
+      allowHalfOpen: true,
+    });
     for (const socket of [this.client, this.server]) {
       socket.on('error', () => {}); // a 'close' event follows; that is where we act
       socket.on('close', () => this.socketClosed(socket));
@@ -228,7 +233,14 @@ export class Connection {
     if (this.closing) return;
     const { toxics } = this.options;
     this.links = {
-      upstream: new Link('upstream', this.client, this.server, this, toxics('upstream'), this.options.upstreamRewriter?.()),
+      upstream: new Link(
+        'upstream',
+        this.client,
+        this.server,
+        this,
+        toxics('upstream'),
+        this.options.upstreamRewriter?.(),
+      ),
       downstream: new Link('downstream', this.server, this.client, this, toxics('downstream')),
     };
     this.links.upstream.start();

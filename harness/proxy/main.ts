@@ -37,7 +37,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { host: '127.0.0.1', port: 8474, label: 'default', parentPid: undefined, watchParent: false };
+  const options: Options = {
+    host: '127.0.0.1',
+    port: 8474,
+    label: 'default',
+    parentPid: undefined,
+    watchParent: false,
+  };
   const args = argv[0] === FAULT_PROXY_MARKER ? argv.slice(1) : argv;
   for (let i = 0; i < args.length; i += 1) {
     const flag = args[i]!;
@@ -82,7 +88,8 @@ function parseArgs(argv: string[]): Options {
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${text}`);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${text}`);
   return value;
 }
 
@@ -107,14 +114,18 @@ function main(): void {
   };
 
   api.once('error', (error: NodeJS.ErrnoException) => {
-    process.stderr.write(`zkcheck-proxy: cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}\n`);
+    process.stderr.write(
+      `zkcheck-proxy: cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}\n`,
+    );
     process.exit(1);
   });
   api.listen({ host: options.host, port: options.port }, () => {
     const address = api.address();
     const port = address && typeof address === 'object' ? address.port : options.port;
     const url = `http://${options.host}:${port}`;
-    process.stdout.write(`${READY_PREFIX}${JSON.stringify({ url, pid: process.pid, label: options.label })}\n`);
+    process.stdout.write(
+      `${READY_PREFIX}${JSON.stringify({ url, pid: process.pid, label: options.label })}\n`,
+    );
   });
 
   process.on('SIGTERM', () => shutdown(0));

@@ -85,15 +85,22 @@ async function main(): Promise<void> {
   const server = await startFaultProxyServer({ label: 'measure-overhead' });
   try {
     const control = new FaultProxyControl(server.url);
-    const echoProxy = (await control.createProxy({ name: 'echo', upstream: `127.0.0.1:${echoPort}` })).listenPort;
-    const sinkProxy = (await control.createProxy({ name: 'sink', upstream: `127.0.0.1:${sinkPort}` })).listenPort;
+    const echoProxy = (await control.createProxy({ name: 'echo', upstream: `127.0.0.1:${echoPort}` }))
+      .listenPort;
+    const sinkProxy = (await control.createProxy({ name: 'sink', upstream: `127.0.0.1:${sinkPort}` }))
+      .listenPort;
     await pingPong(echoProxy, 300); // warm up both processes
     await pingPong(echoPort, 300);
 
     const rows: string[] = [];
     const micro = (value: number): string => `${value.toFixed(0)} µs`;
     for (const concurrency of [1, 32]) {
-      const run = async (port: number) => summary((await Promise.all(Array.from({ length: concurrency }, () => pingPong(port, seconds * 1000)))).flat());
+      const run = async (port: number) =>
+        summary(
+          (
+            await Promise.all(Array.from({ length: concurrency }, () => pingPong(port, seconds * 1000)))
+          ).flat(),
+        );
       const direct = await run(echoPort);
       const proxied = await run(echoProxy);
       rows.push(
@@ -104,7 +111,9 @@ async function main(): Promise<void> {
     }
     const direct = await oneWay(sinkPort);
     const proxied = await oneWay(sinkProxy);
-    rows.push(`throughput, one connection, ${THROUGHPUT_BYTES / 1024 / 1024} MiB: direct ${direct.toFixed(0)} MB/s, proxied ${proxied.toFixed(0)} MB/s`);
+    rows.push(
+      `throughput, one connection, ${THROUGHPUT_BYTES / 1024 / 1024} MiB: direct ${direct.toFixed(0)} MB/s, proxied ${proxied.toFixed(0)} MB/s`,
+    );
     console.log(rows.join('\n'));
   } finally {
     await server.stop();

@@ -208,7 +208,9 @@ function parseAttributes(type: ToxicType, value: unknown, base: ToxicAttributes)
     if (!Object.hasOwn(given, key) || given[key] === null) continue;
     const number = given[key];
     if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
-      throw Errors.badBody(`attribute ${key} of a ${type} toxic must be a non-negative integer, got ${JSON.stringify(number)}`);
+      throw Errors.badBody(
+        `attribute ${key} of a ${type} toxic must be a non-negative integer, got ${JSON.stringify(number)}`,
+      );
     }
     result[key] = number;
   }
@@ -219,7 +221,9 @@ function splitHostPort(text: string, field: string, minPort: number): Address {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < minPort || port > 65535) {
-    throw Errors.badBody(`${field} ${JSON.stringify(text)} is not host:port with a port from ${minPort} to 65535`);
+    throw Errors.badBody(
+      `${field} ${JSON.stringify(text)} is not host:port with a port from ${minPort} to 65535`,
+    );
   }
   return { host: match[1] ?? match[2] ?? '', port };
 }
@@ -241,13 +245,15 @@ function asObject(value: unknown, message: string): Record<string, unknown> {
 function optionalString(fields: Record<string, unknown>, key: string): string | undefined {
   const value = fields[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw Errors.badBody(`${key} must be a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw Errors.badBody(`${key} must be a string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function optionalBoolean(fields: Record<string, unknown>, key: string): boolean | undefined {
   const value = fields[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw Errors.badBody(`${key} must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw Errors.badBody(`${key} must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -79,7 +79,8 @@ export class TcpProxy {
     });
     server.on('error', () => {}); // after listening only accept errors can come; they drop that client
     const bound = server.address();
-    if (bound && typeof bound === 'object') this.listenAddress = { host: this.listenAddress.host, port: bound.port };
+    if (bound && typeof bound === 'object')
+      this.listenAddress = { host: this.listenAddress.host, port: bound.port };
     this.server = server;
   }
 
@@ -113,7 +114,11 @@ export class TcpProxy {
   }
 
   hasSameAddresses(listen: Address, upstream: string): boolean {
-    return listen.host === this.listenAddress.host && listen.port === this.listenAddress.port && upstream === this.upstream;
+    return (
+      listen.host === this.listenAddress.host &&
+      listen.port === this.listenAddress.port &&
+      upstream === this.upstream
+    );
   }
 
   listToxics(): Toxic[] {
@@ -153,7 +158,13 @@ export class TcpProxy {
   }
 
   toJSON(): ProxyJson {
-    const json: ProxyJson = { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled, toxics: this.listToxics() };
+    const json: ProxyJson = {
+      name: this.name,
+      listen: this.listen,
+      upstream: this.upstream,
+      enabled: this.enabled,
+      toxics: this.listToxics(),
+    };
     if (this.zkAdvertise !== undefined) json.zk_advertise = this.zkAdvertise;
     return json;
   }
@@ -172,7 +183,8 @@ export class TcpProxy {
       upstream: this.upstreamAddress,
       toxics: (direction) => this.toxicsFor(direction),
       onClosed: (closed) => this.connections.delete(closed),
-      upstreamRewriter: this.zkAdvertise === undefined ? undefined : () => initialMessageRewriter(this.zkAdvertise!),
+      upstreamRewriter:
+        this.zkAdvertise === undefined ? undefined : () => initialMessageRewriter(this.zkAdvertise!),
     });
     this.connections.add(connection);
   }

@@ -27,7 +27,9 @@ async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
 
 /** Runs node with tsx, collecting stdout lines as they come. */
 function runNode(args: string[]) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -46,7 +48,12 @@ describe('startFaultProxyServer', () => {
       const response = await fetch(`${server.url}/version`);
       expect(response.status).toBe(200);
       const listed = findFaultProxyProcesses().find((found) => found.pid === server.pid);
-      expect(listed).toEqual({ pid: server.pid, label: 'server-test-basic', parentPid: process.pid, orphaned: false });
+      expect(listed).toEqual({
+        pid: server.pid,
+        label: 'server-test-basic',
+        parentPid: process.pid,
+        orphaned: false,
+      });
     } finally {
       await server.stop();
     }
@@ -107,7 +114,16 @@ describe('the fault proxy process', () => {
 
   it('can be found and swept when its parent is gone', async () => {
     // A pid that is not our parent's: the process counts as orphaned from the start.
-    const run = runNode([mainFile, FAULT_PROXY_MARKER, '--port', '0', '--label', 'server-test-sweep', '--parent-pid', '1']);
+    const run = runNode([
+      mainFile,
+      FAULT_PROXY_MARKER,
+      '--port',
+      '0',
+      '--label',
+      'server-test-sweep',
+      '--parent-pid',
+      '1',
+    ]);
     try {
       const deadline = Date.now() + 20_000;
       while (!run.stdout().includes('ready') && Date.now() < deadline) await sleep(50);

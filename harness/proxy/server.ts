@@ -47,7 +47,9 @@ export async function startFaultProxyServer(opts: FaultProxyServerOptions = {}):
   try {
     parseListen(`${host}:${port}`);
   } catch {
-    throw new Error(`fault proxy API address ${host}:${port} is not a loopback host:port: zkcheck only binds 127.0.0.0/8`);
+    throw new Error(
+      `fault proxy API address ${host}:${port} is not a loopback host:port: zkcheck only binds 127.0.0.0/8`,
+    );
   }
 
   const { execArgv, entry } = childEntry();
@@ -151,8 +153,11 @@ function waitForReadyLine(child: ChildProcess, stderr: () => string, deadline: n
       }
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-      finish(new Error(`fault proxy exited (${signal ?? `code ${code}`}) before it was ready. ${stderr()}`.trim()));
-    const onError = (error: Error): void => finish(new Error(`cannot start the fault proxy: ${error.message}`));
+      finish(
+        new Error(`fault proxy exited (${signal ?? `code ${code}`}) before it was ready. ${stderr()}`.trim()),
+      );
+    const onError = (error: Error): void =>
+      finish(new Error(`cannot start the fault proxy: ${error.message}`));
     function finish(error: Error | undefined, url?: string): void {
       clearTimeout(timer);
       child.stdout!.off('data', onData);
@@ -223,7 +228,12 @@ export function findFaultProxyProcesses(): FaultProxyProcess[] {
     };
     const parentText = flag('--parent-pid');
     const parentPid = parentText === undefined ? undefined : Number(parentText);
-    found.push({ pid: Number(entry), label: flag('--label'), parentPid, orphaned: parentPid !== undefined && stat.ppid !== parentPid });
+    found.push({
+      pid: Number(entry),
+      label: flag('--label'),
+      parentPid,
+      orphaned: parentPid !== undefined && stat.ppid !== parentPid,
+    });
   }
   return found;
 }

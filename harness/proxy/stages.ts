@@ -215,7 +215,7 @@ export class SlicerStage extends ScheduledStage {
     }
     const gap = delay / 1000;
     let due = Math.max(now(), this.lastDue);
-    for (let offset = 0; offset < chunk.length; ) {
+    for (let offset = 0; offset < chunk.length;) {
       const spread = variation > 0 ? Math.floor(Math.random() * (2 * variation + 1)) - variation : 0;
       const size = Math.max(1, average + spread);
       this.enqueue(chunk.subarray(offset, offset + size), due);

@@ -52,13 +52,21 @@ export class Peer {
 
   /** Resolves once at least `bytes` bytes have arrived; rejects on timeout or close. */
   async waitForBytes(bytes: number, timeoutMs = 5_000): Promise<Buffer> {
-    await this.waitFor(() => this.data.length >= bytes, timeoutMs, () => `${bytes} bytes (have ${this.data.length})`);
+    await this.waitFor(
+      () => this.data.length >= bytes,
+      timeoutMs,
+      () => `${bytes} bytes (have ${this.data.length})`,
+    );
     return this.data;
   }
 
   /** Resolves with how the connection ended; rejects if it is still open after the timeout. */
   async waitForClose(timeoutMs = 5_000): Promise<Ending> {
-    await this.waitFor(() => this.ending !== undefined, timeoutMs, () => 'the connection to close');
+    await this.waitFor(
+      () => this.ending !== undefined,
+      timeoutMs,
+      () => 'the connection to close',
+    );
     return this.closed;
   }
 
@@ -130,7 +138,10 @@ export class TestServer {
   /** The n-th connection the server accepted (0-based), waiting for it if needed. */
   peer(index: number, timeoutMs = 5_000): Promise<Peer> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connection #${index} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no connection #${index} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const check = (): void => {
         const peer = this.peers[index];
         if (peer) {

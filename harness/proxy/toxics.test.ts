@@ -30,11 +30,20 @@ afterAll(async () => {
 async function proxyTo(upstream: TestServer | number): Promise<{ proxy: Proxy; port: number }> {
   proxyCount += 1;
   const port = typeof upstream === 'number' ? upstream : upstream.port;
-  const proxy = await toxiproxy.createProxy({ name: `p${proxyCount}`, listen: '127.0.0.1:0', upstream: `127.0.0.1:${port}` });
+  const proxy = await toxiproxy.createProxy({
+    name: `p${proxyCount}`,
+    listen: '127.0.0.1:0',
+    upstream: `127.0.0.1:${port}`,
+  });
   return { proxy, port: Number(proxy.listen.split(':')[1]) };
 }
 
-function toxic<T>(type: string, stream: 'upstream' | 'downstream', attributes: T, toxicity = 1): ICreateToxicBody<T> {
+function toxic<T>(
+  type: string,
+  stream: 'upstream' | 'downstream',
+  attributes: T,
+  toxicity = 1,
+): ICreateToxicBody<T> {
   return { type, stream, attributes, toxicity } as ICreateToxicBody<T>;
 }
 
@@ -197,7 +206,11 @@ describe('fault proxy on the wire', () => {
     expect(disabled.enabled).toBe(false);
     await client.waitForClose(1_000);
     await expect(connectPeer(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    const enabled = await disabled.update({ enabled: true, listen: disabled.listen, upstream: disabled.upstream });
+    const enabled = await disabled.update({
+      enabled: true,
+      listen: disabled.listen,
+      upstream: disabled.upstream,
+    });
     expect(enabled.listen).toBe(`127.0.0.1:${port}`);
     const again = await connectPeer(port);
     expect(await roundTrip(again, 'back')).toBeLessThan(1_000);
@@ -241,7 +254,9 @@ describe('fault proxy on the wire', () => {
 
   it('slicer cuts data into delayed pieces without changing it', async () => {
     const { proxy, port } = await proxyTo(echo);
-    await proxy.addToxic(toxic('slicer', 'downstream', { average_size: 10, size_variation: 0, delay: 20_000 }));
+    await proxy.addToxic(
+      toxic('slicer', 'downstream', { average_size: 10, size_variation: 0, delay: 20_000 }),
+    );
     const client = await connectPeer(port);
     const message = 'abcdefghij'.repeat(10);
     const elapsed = await roundTrip(client, message);
@@ -251,7 +266,10 @@ describe('fault proxy on the wire', () => {
 
   it('toxicity 0 never applies a toxic, toxicity 1 always does', async () => {
     const { proxy, port } = await proxyTo(echo);
-    await proxy.addToxic({ ...toxic('latency', 'downstream', { latency: 5_000, jitter: 0 }, 0), name: 'never' });
+    await proxy.addToxic({
+      ...toxic('latency', 'downstream', { latency: 5_000, jitter: 0 }, 0),
+      name: 'never',
+    });
     const first = await connectPeer(port);
     expect(await roundTrip(first, 'quick')).toBeLessThan(2_500);
     await proxy.addToxic({ ...toxic('latency', 'upstream', { latency: 120, jitter: 0 }, 1), name: 'always' });

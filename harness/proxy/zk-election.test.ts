@@ -20,12 +20,18 @@ function initialMessage(sid: number, address: string, version = -65535n): Buffer
 describe('rewriteInitialMessage', () => {
   it('replaces the advertised address and keeps the version, the id and what follows', () => {
     const notification = Buffer.from([1, 2, 3, 4]);
-    const out = rewriteInitialMessage(Buffer.concat([initialMessage(1, '127.0.0.1:3888'), notification]), '127.0.3.1:40001');
+    const out = rewriteInitialMessage(
+      Buffer.concat([initialMessage(1, '127.0.0.1:3888'), notification]),
+      '127.0.3.1:40001',
+    );
     expect(out).toEqual(Buffer.concat([initialMessage(1, '127.0.3.1:40001'), notification]));
   });
 
   it('replaces every address of a multi-address message by the one to advertise', () => {
-    const out = rewriteInitialMessage(initialMessage(2, '127.0.0.1:3888|10.0.0.2:3888', -65535n), '127.0.1.2:5');
+    const out = rewriteInitialMessage(
+      initialMessage(2, '127.0.0.1:3888|10.0.0.2:3888', -65535n),
+      '127.0.1.2:5',
+    );
     expect(out).toEqual(initialMessage(2, '127.0.1.2:5', -65535n));
   });
 
@@ -70,7 +76,13 @@ describe('an election proxy with zk_advertise', () => {
   it('delivers the rewritten message upstream, in two writes, and shows the field in its JSON', async () => {
     const toxiproxy = new Toxiproxy(server.url);
     const proxies = await toxiproxy.populate([
-      { name: 'election-1-3', listen: '127.0.0.1:0', upstream: `127.0.0.1:${recorder.port}`, enabled: true, zk_advertise: '127.0.3.1:41000' },
+      {
+        name: 'election-1-3',
+        listen: '127.0.0.1:0',
+        upstream: `127.0.0.1:${recorder.port}`,
+        enabled: true,
+        zk_advertise: '127.0.3.1:41000',
+      },
     ] as never);
     const proxy = proxies['election-1-3'];
     const { data } = await toxiproxy.api.get<{ zk_advertise?: string }>(proxy.getPath());
@@ -90,7 +102,12 @@ describe('an election proxy with zk_advertise', () => {
   it('refuses a zk_advertise that is not a loopback host:port', async () => {
     const toxiproxy = new Toxiproxy(server.url);
     await expect(
-      toxiproxy.createProxy({ name: 'bad', listen: '127.0.0.1:0', upstream: '127.0.0.1:1', zk_advertise: '10.0.0.1:3888' } as never),
+      toxiproxy.createProxy({
+        name: 'bad',
+        listen: '127.0.0.1:0',
+        upstream: '127.0.0.1:1',
+        zk_advertise: '10.0.0.1:3888',
+      } as never),
     ).rejects.toThrow(/status code 400/);
   });
 });
