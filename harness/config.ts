@@ -70,7 +70,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     key: 'nemesis',
     flag: '-n, --nemesis <names>',
     kind: 'string',
-    help: 'faults: none, or a comma-separated list of partition, kill, pause',
+    help: 'faults: none, or a comma-separated list of partition, partition-leader, partition-follower, kill, pause',
     default: 'none',
   },
   {
@@ -242,8 +242,11 @@ export function defaultConfig(): TestConfig {
 
 /** Checks one value against its setting; `from` names where it came from for the message. */
 export function coerceSetting(setting: Setting, raw: unknown, from: string): string | number | boolean {
+  // The long flag: `--keep-dirs` has no `<value>` part, so it is not always the second-last word.
   const name =
-    from === 'flag' ? setting.flag.split(' ').at(-2)!.replace(/,$/, '') : `"${setting.key}" in ${from}`;
+    from === 'flag'
+      ? setting.flag.split(' ').find((word) => word.startsWith('--'))!
+      : `"${setting.key}" in ${from}`;
   const value =
     typeof raw === 'string' && (setting.kind === 'int' || setting.kind === 'number')
       ? Number(raw.trim() === '' ? NaN : raw)
@@ -334,7 +337,11 @@ async function importDefault(file: string, ext: string): Promise<unknown> {
       const { tsImport } = (await import('tsx/esm/api')) as {
         tsImport: (specifier: string, parent: string) => Promise<{ default?: unknown }>;
       };
-      return (await tsImport(pathToFileURL(file).href, import.meta.url)).default;
+      const loaded = (await tsImport(pathToFileURL(file).href, import.meta.url)).default;
+      // Outside an ESM package tsx compiles a .ts file to CommonJS: its default export then sits
+      // one level down, under the module.exports that ESM sees as the default.
+      const cjs = loaded as { __esModule?: unknown; default?: unknown } | null | undefined;
+      return ext === '.ts' && cjs?.__esModule === true ? cjs.default : loaded;
     }
     return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
   } catch (error) {

@@ -49,8 +49,10 @@ export interface RunHooks {
   /** Lines for the terminal (progress and the report); default: stdout. */
   out?: (text: string) => void;
   signal?: AbortSignal;
-  /** Progress on one rewritten line (a TTY) or as plain lines every `plainEverySeconds`. */
+  /** Progress on one rewritten line (a TTY) or as plain lines every ten seconds. */
   tty?: boolean;
+  /** An ensemble that is already running (benchmarks): used as is, neither started nor stopped. */
+  ensemble?: Ensemble;
 }
 
 const VERSION = (
@@ -102,18 +104,20 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
   const outcome: RunOutcome = { paths, seed, aborted: false };
   try {
     // 2. the ensemble and the workload's znodes
-    ensemble = await startEnsemble({
-      size: config.nodes,
-      provider: config.provider,
-      image: config.image,
-      zkHome: config.zkHome,
-      toxiproxyUrl: config.toxiproxyUrl,
-      keepDirs: config.keepDirs,
-      log: (line) => {
-        log(`ensemble: ${line}`);
-        out(`  ${line}\n`);
-      },
-    });
+    ensemble =
+      hooks.ensemble ??
+      (await startEnsemble({
+        size: config.nodes,
+        provider: config.provider,
+        image: config.image,
+        zkHome: config.zkHome,
+        toxiproxyUrl: config.toxiproxyUrl,
+        keepDirs: config.keepDirs,
+        log: (line) => {
+          log(`ensemble: ${line}`);
+          out(`  ${line}\n`);
+        },
+      }));
     Object.assign(testRecord, await ensembleRecord(ensemble));
     writeJsonAtomic(paths.test, testRecord);
     await setUpWorkload(ensemble, workload, config);
@@ -139,10 +143,9 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     outcome.error = (error as Error).message;
     log(`harness error: ${(error as Error).stack ?? String(error)}`);
   } finally {
-    if (ensemble) {
-      await copyNodeLogs(ensemble, paths);
+    if (ensemble) await copyNodeLogs(ensemble, paths);
+    if (ensemble && !hooks.ensemble)
       await ensemble.stop().catch((error: Error) => log(`teardown: ${error.message}`));
-    }
   }
 
   // 5. the verdict
