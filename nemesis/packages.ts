@@ -83,8 +83,9 @@ export function nemesisPackage(name: string, options: NemesisOptions): NemesisPa
       case family.start.f: {
         // A role is resolved once, when the fault starts; the stop undoes whatever started.
         const node = typeof op.value === 'string' ? await nodeWithRole(ensemble, op.value) : Number(op.value);
-        await family.start.run(ensemble, node);
+        // Set before the call: a start that throws half-way (some links cut) must still be stopped.
         started = node;
+        await family.start.run(ensemble, node);
         affected.add(node);
         return { type: 'ok', value: node };
       }
@@ -93,6 +94,7 @@ export function nemesisPackage(name: string, options: NemesisOptions): NemesisPa
         if (node === undefined) return { type: 'ok', value: null };
         await family.stop.run(ensemble, node);
         affected.delete(node);
+        started = undefined;
         return { type: 'ok', value: node };
       }
       case family.heal.f:

@@ -136,8 +136,11 @@ function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): 
     `register keys of group ${plan.group}`,
     (ctx) => {
       if (key >= plan.keyCount) return null;
+      // undefined: this key has not started; null: its opsPerKey ops are done (move on).
       const gen =
-        current ?? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }));
+        current === undefined
+          ? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }))
+          : current;
       const res = op(gen, ctx);
       if (res === null) return keysOfGroup(plan, index + 1, undefined).op(ctx);
       if (res === 'pending') return res;

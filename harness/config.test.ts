@@ -1,0 +1,293 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  SETTINGS,
+  coerceSetting,
+  defaultConfig,
+  loadConfigFile,
+  mergeConfig,
+  validateConfigObject,
+  type Setting,
+  type TestConfig,
+} from './config.js';
+
+const setting = (key: keyof TestConfig): Setting => SETTINGS.find((s) => s.key === key)!;
+
+/** The error a call throws, checked to be a ConfigError. */
+function configError(call: () => unknown): string {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+async function configErrorOf(call: Promise<unknown>): Promise<string> {
+  const error = await call.then(
+    () => new Error('expected a ConfigError'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as Error).message;
+}
+
+describe('the settings table', () => {
+  it('declares every setting once, each with a long flag and help text', () => {
+    const keys = SETTINGS.map((s) => s.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const s of SETTINGS) {
+      expect(s.flag).toMatch(/--[a-z-]+/);
+      expect(s.help.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives defaults that pass their own checks', () => {
+    for (const s of SETTINGS) {
+      if (s.default !== undefined) expect(coerceSetting(s, s.default, 'defaults')).toBe(s.default);
+    }
+  });
+
+  it('builds the default config from the table', () => {
+    const config = defaultConfig();
+    expect(config).toMatchObject({
+      name: 'register',
+      workload: 'register',
+      nemesis: 'none',
+      nodes: 3,
+      concurrency: 10,
+      rate: 200,
+      timeLimit: 60,
+      provider: 'auto',
+      readMode: 'plain',
+      threadsPerKey: 5,
+      opsPerKey: 300,
+      store: 'runs',
+      keepDirs: false,
+    });
+    expect('seed' in config).toBe(false);
+    expect('minThroughput' in config).toBe(false);
+  });
+});
+
+describe('coerceSetting', () => {
+  it('turns flag text into numbers for int and number settings', () => {
+    expect(coerceSetting(setting('nodes'), '5', 'flag')).toBe(5);
+    expect(coerceSetting(setting('rate'), '2.5', 'flag')).toBe(2.5);
+    expect(coerceSetting(setting('seed'), '0', 'flag')).toBe(0);
+  });
+
+  it('names the long flag for a bad flag value', () => {
+    expect(configError(() => coerceSetting(setting('nodes'), 'three', 'flag'))).toBe(
+      '--nodes: expected a whole number, got "three"',
+    );
+    expect(configError(() => coerceSetting(setting('timeLimit'), 'soon', 'flag'))).toBe(
+      '--time-limit: expected a number, got "soon"',
+    );
+    expect(configError(() => coerceSetting(setting('concurrency'), '', 'flag'))).toBe(
+      '--concurrency: expected a whole number, got ""',
+    );
+  });
+
+  it('names the flag of a boolean setting without a value part', () => {
+    expect(coerceSetting(setting('keepDirs'), true, 'flag')).toBe(true);
+    expect(configError(() => coerceSetting(setting('keepDirs'), 'yes', 'flag'))).toBe(
+      '--keep-dirs: expected true or false, got "yes"',
+    );
+  });
+
+  it('names the key and the file for a bad file value', () => {
+    expect(configError(() => coerceSetting(setting('nodes'), 2.5, 'zk.json'))).toBe(
+      '"nodes" in zk.json: expected a whole number, got 2.5',
+    );
+    expect(configError(() => coerceSetting(setting('name'), 7, 'zk.json'))).toBe(
+      '"name" in zk.json: expected a non-empty string, got 7',
+    );
+    expect(configError(() => coerceSetting(setting('name'), '', 'zk.json'))).toBe(
+      '"name" in zk.json: expected a non-empty string, got ""',
+    );
+  });
+
+  it('rejects values out of range, with the range', () => {
+    expect(configError(() => coerceSetting(setting('nodes'), '0', 'flag'))).toBe(
+      '--nodes: expected from 1 to 15, got 0',
+    );
+    expect(configError(() => coerceSetting(setting('nodes'), 16, 'c.json'))).toBe(
+      '"nodes" in c.json: expected from 1 to 15, got 16',
+    );
+    expect(configError(() => coerceSetting(setting('rate'), '0', 'flag'))).toBe(
+      '--rate: expected >= 0.1, got 0',
+    );
+    expect(configError(() => coerceSetting(setting('opTimeout'), 99, 'c.json'))).toBe(
+      '"opTimeout" in c.json: expected >= 100, got 99',
+    );
+    expect(coerceSetting(setting('nodes'), 15, 'c.json')).toBe(15);
+    expect(coerceSetting(setting('rate'), 0.1, 'c.json')).toBe(0.1);
+  });
+
+  it('rejects infinite and unsafe numbers', () => {
+    expect(configError(() => coerceSetting(setting('rate'), 'Infinity', 'flag'))).toBe(
+      '--rate: expected a number, got "Infinity"',
+    );
+    expect(configError(() => coerceSetting(setting('seed'), 2 ** 60, 'c.json'))).toBe(
+      `"seed" in c.json: expected a whole number, got ${2 ** 60}`,
+    );
+  });
+
+  it('lists the choices of a setting that has them', () => {
+    expect(configError(() => coerceSetting(setting('readMode'), 'strong', 'flag'))).toBe(
+      '--read-mode: expected one of plain, sync, got "strong"',
+    );
+    expect(configError(() => coerceSetting(setting('workload'), 'queue', 'flag'))).toBe(
+      '--workload: expected one of register, got "queue"',
+    );
+    expect(coerceSetting(setting('provider'), 'local', 'flag')).toBe('local');
+  });
+});
+
+describe('validateConfigObject', () => {
+  it('keeps the valid settings and drops null ones', () => {
+    expect(validateConfigObject({ nodes: 5, readMode: 'sync', seed: null }, 'c.json')).toEqual({
+      nodes: 5,
+      readMode: 'sync',
+    });
+  });
+
+  it('refuses anything but an object', () => {
+    for (const bad of [null, [], 'nodes=3', 3]) {
+      expect(configError(() => validateConfigObject(bad, 'c.json'))).toBe(
+        'c.json: a config must be an object of settings',
+      );
+    }
+  });
+
+  it('suggests the setting a kebab-case or snake_case key meant', () => {
+    expect(configError(() => validateConfigObject({ 'time-limit': 5 }, 'c.json'))).toBe(
+      'c.json: unknown setting "time-limit" (did you mean "timeLimit"?)',
+    );
+    expect(configError(() => validateConfigObject({ threads_per_key: 2 }, 'c.json'))).toBe(
+      'c.json: unknown setting "threads_per_key" (did you mean "threadsPerKey"?)',
+    );
+  });
+
+  it('lists every setting for a key nothing resembles', () => {
+    expect(configError(() => validateConfigObject({ colour: 'red' }, 'c.json'))).toBe(
+      `c.json: unknown setting "colour" (settings: ${SETTINGS.map((s) => s.key).join(', ')})`,
+    );
+  });
+
+  it('refuses a name that cannot be a directory name', () => {
+    expect(configError(() => validateConfigObject({ name: '../etc' }, 'c.json'))).toBe(
+      `c.json: "name" may only contain letters, digits, '.', '_' and '-'`,
+    );
+    expect(validateConfigObject({ name: 'nightly-3.8_a' }, 'c.json')).toEqual({ name: 'nightly-3.8_a' });
+  });
+});
+
+describe('loadConfigFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zkcheck-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('reads a JSON file', async () => {
+    const path = file('ok.json', JSON.stringify({ nodes: 5, nemesis: 'kill,pause' }));
+    expect(await loadConfigFile(path)).toEqual({ nodes: 5, nemesis: 'kill,pause' });
+  });
+
+  it('reads the default export of an .mjs module', async () => {
+    const path = file('ok.mjs', 'export default { concurrency: 4, keepDirs: true };\n');
+    expect(await loadConfigFile(path)).toEqual({ concurrency: 4, keepDirs: true });
+  });
+
+  it('reads the default export of a .ts module through tsx', async () => {
+    const path = file(
+      'ok.ts',
+      'const rate: number = 50;\nexport default { rate, readMode: "sync" as const };\n',
+    );
+    expect(await loadConfigFile(path)).toEqual({ rate: 50, readMode: 'sync' });
+  });
+
+  it('reads a .ts module inside an ESM package too', async () => {
+    const pkg = join(dir, 'esm');
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }\n');
+    const path = join(pkg, 'zk.ts');
+    writeFileSync(path, 'export default { nodes: 7 as number };\n');
+    expect(await loadConfigFile(path)).toEqual({ nodes: 7 });
+  });
+
+  it('says when the file does not exist', async () => {
+    const path = join(dir, 'missing.json');
+    expect(await configErrorOf(loadConfigFile(path))).toBe(`config file ${path} does not exist`);
+  });
+
+  it('says when the JSON does not parse', async () => {
+    const path = file('bad.json', '{ "nodes": 3, }');
+    expect(await configErrorOf(loadConfigFile(path))).toMatch(
+      new RegExp(`^${escape(path)}: not valid JSON \\(.+\\)$`),
+    );
+  });
+
+  it('checks a file the same way as an object, naming the file', async () => {
+    const path = file('range.json', JSON.stringify({ nodes: 0 }));
+    expect(await configErrorOf(loadConfigFile(path))).toBe(
+      `"nodes" in ${path}: expected from 1 to 15, got 0`,
+    );
+  });
+
+  it('refuses a module without a default export', async () => {
+    const path = file('nodefault.mjs', 'export const nodes = 3;\n');
+    expect(await configErrorOf(loadConfigFile(path))).toBe(`${path}: a config must be an object of settings`);
+  });
+
+  it('says why a module cannot load, in one line', async () => {
+    const path = file('throws.mjs', 'throw new Error("broken config\\nsecond line");\n');
+    expect(await configErrorOf(loadConfigFile(path))).toBe(`${path}: cannot load (broken config)`);
+  });
+
+  it('refuses other extensions, listing the ones it reads', async () => {
+    const path = file('zk.yaml', 'nodes: 3\n');
+    expect(await configErrorOf(loadConfigFile(path))).toBe(
+      `${path}: config files are .json, .js, .mjs or .ts`,
+    );
+  });
+});
+
+describe('mergeConfig', () => {
+  it('takes defaults, then the file, then flags', () => {
+    const config = mergeConfig({ nodes: 5, rate: 10, name: 'from-file' }, { rate: 20 });
+    expect(config.nodes).toBe(5);
+    expect(config.rate).toBe(20);
+    expect(config.name).toBe('from-file');
+    expect(config.concurrency).toBe(10);
+  });
+
+  it('lets a flag override a file that overrides a default, for every layer at once', () => {
+    const config = mergeConfig({ readMode: 'sync', keepDirs: true }, { keepDirs: false });
+    expect(config.readMode).toBe('sync');
+    expect(config.keepDirs).toBe(false);
+  });
+
+  it('caps threads per key at the concurrency', () => {
+    expect(mergeConfig({ concurrency: 3 }, {}).threadsPerKey).toBe(3);
+    expect(mergeConfig({ concurrency: 3 }, { threadsPerKey: 2 }).threadsPerKey).toBe(2);
+  });
+
+  it('refuses a name from flags that cannot be a directory name', () => {
+    expect(configError(() => mergeConfig({}, { name: 'a/b' }))).toBe(
+      `--name: may only contain letters, digits, '.', '_' and '-', got "a/b"`,
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

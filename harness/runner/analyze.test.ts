@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ALLOWED_NOTE } from '../../checker/consistency/types.js';
+import { HistoryError, type History, type Op } from '../../checker/history/types.js';
+import { analyzeHistory, analyzeHistoryFile, formatClaims, type AnalyzeOptions } from './analyze.js';
+import { HistoryRecorder } from './recorder.js';
+
+const OPTIONS: AnalyzeOptions = {
+  model: { name: 'zk-versioned-register' },
+  requiredFs: ['read', 'write', 'cas'],
+  minOpsPerSecond: 0,
+  timeLimitMs: 10_000,
+};
+
+type Step = [process: number, type: Op['type'], f: string, value: unknown];
+
+/** A history on key 0 from steps in order; op i happens at i ms. */
+function history(...steps: Step[]): History {
+  return steps.map(([process, type, f, value], index) => ({
+    index,
+    time: index * 1e6,
+    process,
+    type,
+    f,
+    key: 0,
+    value,
+  }));
+}
+
+const v = (value: number | null, version: number) => ({ value, version });
+
+/** Write 1, cas 1 -> 2, and reads that each see the latest value: linearizable. */
+const VALID = history(
+  [0, 'invoke', 'write', 1],
+  [0, 'ok', 'write', v(1, 1)],
+  [1, 'invoke', 'read', null],
+  [1, 'ok', 'read', v(1, 1)],
+  [0, 'invoke', 'cas', [1, 2]],
+  [0, 'ok', 'cas', v(2, 2)],
+  [1, 'invoke', 'read', null],
+  [1, 'ok', 'read', v(2, 2)],
+);
+
+const verdicts = (results: Awaited<ReturnType<typeof analyzeHistory>>) =>
+  Object.fromEntries(results.claims.map((c) => [c.claim, c.valid]));
+
+describe('analyzeHistory', () => {
+  it('finds a linearizable history valid on every claim', async () => {
+    const results = await analyzeHistory(VALID, 'h.jsonl', OPTIONS);
+    expect(results.valid).toBe(true);
+    expect(results.cause).toBeUndefined();
+    expect(verdicts(results)).toEqual({
+      'writes-linearizable': true,
+      sequential: true,
+      zookeeper: true,
+      'sync-reads-linearizable': true,
+      linearizable: true,
+    });
+    expect(results.selfCheck).toEqual([]);
+    expect(results.history).toEqual({ file: 'h.jsonl', ops: 8 });
+    expect(results.stats.ops).toBe(4);
+    expect(results.stats.byF.cas).toEqual({ ok: 1, fail: 0, info: 0 });
+  });
+
+  it('reports a stale read as not linearizable but allowed, and the run valid', async () => {
+    const stale = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', v(1, 1)],
+      // Invoked after the write returned, and still sees the initial empty znode.
+      [1, 'invoke', 'read', null],
+      [1, 'ok', 'read', v(null, 0)],
+      [0, 'invoke', 'cas', [1, 2]],
+      [0, 'ok', 'cas', v(2, 2)],
+    );
+    const results = await analyzeHistory(stale, 'h.jsonl', OPTIONS);
+    expect(verdicts(results)).toEqual({
+      'writes-linearizable': true,
+      sequential: true,
+      zookeeper: true,
+      'sync-reads-linearizable': true,
+      linearizable: false,
+    });
+    const whole = results.claims.find((c) => c.claim === 'linearizable')!;
+    expect(whole.note).toBe(ALLOWED_NOTE);
+    expect(whole.promised).toBe(false);
+    expect(results.valid).toBe(true);
+  });
+
+  it('finds a session that goes back in time invalid', async () => {
+    const backwards = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', v(1, 1)],
+      [0, 'invoke', 'cas', [1, 2]],
+      [0, 'ok', 'cas', v(2, 2)],
+      [1, 'invoke', 'read', null],
+      [1, 'ok', 'read', v(2, 2)],
+      [1, 'invoke', 'read', null],
+      [1, 'ok', 'read', v(1, 1)],
+    );
+    const results = await analyzeHistory(backwards, 'h.jsonl', OPTIONS);
+    expect(results.valid).toBe(false);
+    expect(verdicts(results)).toMatchObject({
+      'writes-linearizable': true,
+      sequential: false,
+      zookeeper: false,
+    });
+  });
+
+  it('makes a valid run unknown when no cas succeeded', async () => {
+    const noCas = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', v(1, 1)],
+      [0, 'invoke', 'cas', [0, 2]],
+      [0, 'fail', 'cas', null],
+      [1, 'invoke', 'read', null],
+      [1, 'ok', 'read', v(1, 1)],
+    );
+    const results = await analyzeHistory(noCas, 'h.jsonl', OPTIONS);
+    expect(verdicts(results)).toMatchObject({ sequential: true, linearizable: true });
+    expect(results.valid).toBe('unknown');
+    expect(results.selfCheck).toEqual(['no cas ever succeeded']);
+    expect(results.cause).toBe('self-check: no cas ever succeeded');
+  });
+
+  it('makes a valid run unknown when it was slower than the floor', async () => {
+    // 4 ops over 7 ms: about 571 ops/s.
+    const results = await analyzeHistory(VALID, 'h.jsonl', { ...OPTIONS, minOpsPerSecond: 1000 });
+    expect(results.valid).toBe('unknown');
+    expect(results.cause).toBe('self-check: throughput 571.4 ops/s is under the floor of 1000 ops/s');
+  });
+
+  it('leaves an invalid run invalid whatever the self-check says', async () => {
+    const results = await analyzeHistory(
+      history(
+        [0, 'invoke', 'write', 1],
+        [0, 'ok', 'write', v(1, 1)],
+        [1, 'invoke', 'read', null],
+        [1, 'ok', 'read', v(7, 1)],
+      ),
+      'h.jsonl',
+      OPTIONS,
+    );
+    expect(results.valid).toBe(false);
+    expect(results.selfCheck).toEqual(['no cas ever succeeded']);
+    expect(results.cause).toBeUndefined();
+  });
+
+  it('refuses a malformed history before checking anything', async () => {
+    const orphan = history([0, 'ok', 'write', v(1, 1)]);
+    await expect(analyzeHistory(orphan, 'h.jsonl', OPTIONS)).rejects.toThrow(HistoryError);
+  });
+});
+
+describe('analyzeHistoryFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zkcheck-analyze-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the same verdicts for a recorded file as for the history itself', async () => {
+    const file = join(dir, 'history.jsonl');
+    let now = 0;
+    const rec = new HistoryRecorder(file, () => (now += 1e6) - 1e6);
+    for (const op of VALID)
+      rec.record({ process: op.process, type: op.type, f: op.f, key: op.key, value: op.value });
+    rec.close();
+    const fromFile = await analyzeHistoryFile(file, OPTIONS);
+    const direct = await analyzeHistory(VALID, file, OPTIONS);
+    expect(fromFile.valid).toBe(true);
+    expect(verdicts(fromFile)).toEqual(verdicts(direct));
+    expect(fromFile.stats).toEqual(direct.stats);
+    expect(fromFile.history).toEqual({ file, ops: 8 });
+  });
+});
+
+describe('formatClaims', () => {
+  it('prints one line per claim, aligned, with the note of an allowed violation', async () => {
+    const stale = history(
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', v(1, 1)],
+      [1, 'invoke', 'read', null],
+      [1, 'ok', 'read', v(null, 0)],
+      [0, 'invoke', 'cas', [1, 2]],
+      [0, 'ok', 'cas', v(2, 2)],
+    );
+    const results = await analyzeHistory(stale, 'h.jsonl', OPTIONS);
+    const text = formatClaims(results);
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(results.claims.length);
+    expect(lines.map((line) => line.replace(/ \d+ ms$/, ' N ms'))).toEqual([
+      '  writes linearizable................................. valid  N ms',
+      '  reads sequentially consistent....................... valid  N ms',
+      "  ZooKeeper's model (ordered sequential consistency).. valid  N ms",
+      '  sync+read linearizable.............................. valid  (no sync reads in this history)  [not promised]  N ms',
+      `  whole history linearizable.......................... INVALID  (${ALLOWED_NOTE})  [not promised]  N ms`,
+    ]);
+  });
+
+  it('adds one line per self-check problem', async () => {
+    const results = await analyzeHistory(VALID, 'h.jsonl', { ...OPTIONS, minOpsPerSecond: 1000 });
+    const lines = formatClaims(results).trimEnd().split('\n');
+    expect(lines).toHaveLength(results.claims.length + 1);
+    expect(lines.at(-1)).toBe('  self-check: throughput 571.4 ops/s is under the floor of 1000 ops/s');
+  });
+});

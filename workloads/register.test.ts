@@ -1,0 +1,331 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZkSession } from '../harness/client/session.js';
+import {
+  startStandaloneZooKeeper,
+  standaloneUnavailableReason,
+  type StandaloneZooKeeper,
+} from '../harness/client/testing/standalone-zookeeper.js';
+import type { Completion } from '../harness/generator/scheduler.js';
+import { simulate } from '../harness/generator/simulate.js';
+import type { GenEvent, GenOp } from '../harness/generator/types.js';
+import { registerWorkload } from './register.js';
+import { WorkloadError, type WorkloadOptions } from './types.js';
+
+const BASE: WorkloadOptions = {
+  concurrency: 4,
+  rate: 1,
+  timeLimitSeconds: 10,
+  threadsPerKey: 2,
+  opsPerKey: 5,
+};
+
+/** An instant, sequential register per key: what completions a correct ZooKeeper would give. */
+function registerStore(): (op: GenOp) => Completion {
+  const store = new Map<unknown, { value: number | null; version: number }>();
+  return (op) => {
+    const current = store.get(op.key) ?? { value: null, version: 0 };
+    switch (op.f) {
+      case 'read':
+        return { type: 'ok', value: { ...current } };
+      case 'write': {
+        const next = { value: op.value as number, version: current.version + 1 };
+        store.set(op.key, next);
+        return { type: 'ok', value: next };
+      }
+      case 'cas': {
+        const [expected, value] = op.value as [number, number];
+        if (expected !== current.version) {
+          return { type: 'fail', error: { name: 'BAD_VERSION', message: 'version mismatch' } };
+        }
+        const next = { value, version: current.version + 1 };
+        store.set(op.key, next);
+        return { type: 'ok', value: next };
+      }
+      default:
+        throw new Error(`unexpected op ${op.f}`);
+    }
+  };
+}
+
+function run(options: WorkloadOptions = BASE, seed = 7): { events: GenEvent[]; invokes: GenEvent[] } {
+  const workload = registerWorkload(options);
+  const events = simulate(workload.generator(), {
+    threads: options.concurrency,
+    nemesis: false,
+    seed,
+    complete: registerStore(),
+  });
+  return { events, invokes: events.filter((e) => e.type === 'invoke') };
+}
+
+const written = (e: GenEvent): number | undefined =>
+  e.f === 'write' ? (e.value as number) : e.f === 'cas' ? (e.value as [number, number])[1] : undefined;
+
+describe('registerWorkload settings', () => {
+  it('describes its settings, groups and key count', () => {
+    expect(registerWorkload(BASE).describe()).toEqual({
+      readMode: 'plain',
+      threadsPerKey: 2,
+      opsPerKey: 5,
+      readShare: 0.5,
+      writeShare: 0.25,
+      groups: 2,
+      // 1.5 × 10 expected ops / 5 per key = 3, plus 2 per group
+      keys: 7,
+      root: '/registers',
+    });
+  });
+
+  it('uses the defaults when no settings are given', () => {
+    const workload = registerWorkload({ concurrency: 10, rate: 200, timeLimitSeconds: 60 });
+    expect(workload.describe()).toMatchObject({
+      readMode: 'plain',
+      threadsPerKey: 5,
+      opsPerKey: 300,
+      groups: 2,
+    });
+    expect(workload.describe().keys).toBe(64);
+    expect(workload.model).toEqual({ name: 'zk-versioned-register' });
+    expect(workload.requiredFs).toEqual(['read', 'write', 'cas']);
+  });
+
+  it('refuses an unknown read mode, listing the modes', () => {
+    expect(() => registerWorkload({ ...BASE, readMode: 'strong' })).toThrow(
+      new WorkloadError('read mode must be one of plain, sync, got "strong"'),
+    );
+  });
+
+  it('refuses threads per key and ops per key that are not whole numbers >= 1', () => {
+    const cases: [string, unknown, string][] = [
+      ['threadsPerKey', 0, 'threadsPerKey must be a whole number >= 1, got 0'],
+      ['threadsPerKey', '2', 'threadsPerKey must be a whole number >= 1, got "2"'],
+      ['opsPerKey', 1.5, 'opsPerKey must be a whole number >= 1, got 1.5'],
+      ['opsPerKey', -3, 'opsPerKey must be a whole number >= 1, got -3'],
+    ];
+    for (const [name, value, message] of cases) {
+      let thrown: unknown;
+      try {
+        registerWorkload({ ...BASE, [name]: value });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(WorkloadError);
+      expect((thrown as Error).message).toBe(message);
+    }
+  });
+
+  it('marks reads as sync only in sync mode, and nothing else', () => {
+    const op = (f: string): GenOp => ({ type: 'invoke', f, key: 0, value: null, process: 0, time: 0 });
+    const sync = registerWorkload({ ...BASE, readMode: 'sync' });
+    expect(sync.invokeFields?.(op('read'))).toEqual({ sync: true });
+    expect(sync.invokeFields?.(op('write'))).toEqual({});
+    expect(sync.invokeFields?.(op('cas'))).toEqual({});
+    const plain = registerWorkload({ ...BASE, readMode: 'plain' });
+    expect(plain.invokeFields?.(op('read'))).toEqual({});
+  });
+});
+
+describe('the register schedule', () => {
+  it('runs each key only on the threads of its group', () => {
+    const { invokes } = run({ ...BASE, concurrency: 5 }); // groups of 2, 2 and 1 threads
+    const groups = 3;
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const e of invokes) {
+      expect(Math.floor((e.thread as number) / 2)).toBe((e.key as number) % groups);
+    }
+    // Every thread works, the lone thread of the last group included.
+    expect(new Set(invokes.map((e) => e.thread))).toEqual(new Set([0, 1, 2, 3, 4]));
+  });
+
+  it('never has more ops in flight on a key than threads per key', () => {
+    const { events } = run({ ...BASE, concurrency: 6, threadsPerKey: 3 });
+    const inFlight = new Map<unknown, number>();
+    let most = 0;
+    for (const e of events) {
+      const n = (inFlight.get(e.key) ?? 0) + (e.type === 'invoke' ? 1 : -1);
+      inFlight.set(e.key, n);
+      most = Math.max(most, n);
+    }
+    expect(most).toBe(3);
+  });
+
+  it('gives each key exactly opsPerKey ops, then moves on, and stops at the last key', () => {
+    const workload = registerWorkload(BASE);
+    const keys = workload.describe().keys as number;
+    const { invokes } = run();
+    const perKey = new Map<unknown, number>();
+    for (const e of invokes) perKey.set(e.key, (perKey.get(e.key) ?? 0) + 1);
+    expect([...perKey.keys()].sort((a, b) => (a as number) - (b as number))).toEqual(
+      Array.from({ length: keys }, (_, k) => k),
+    );
+    for (const count of perKey.values()) expect(count).toBe(5);
+    expect(invokes.length).toBe(keys * 5);
+  });
+
+  it('works on one key at a time per group, in order g, g + groups, ...', () => {
+    const { invokes } = run();
+    for (const group of [0, 1]) {
+      const keys = invokes.filter((e) => Math.floor((e.thread as number) / 2) === group).map((e) => e.key);
+      const order = keys.filter((k, i) => i === 0 || keys[i - 1] !== k);
+      expect(order).toEqual(group === 0 ? [0, 2, 4, 6] : [1, 3, 5]);
+    }
+  });
+
+  it('writes values unique per key, increasing from 1', () => {
+    const { invokes } = run({ ...BASE, opsPerKey: 40 });
+    const byKey = new Map<unknown, number[]>();
+    for (const e of invokes) {
+      const value = written(e);
+      if (value !== undefined) byKey.set(e.key, [...(byKey.get(e.key) ?? []), value]);
+    }
+    expect(byKey.size).toBeGreaterThan(0);
+    for (const values of byKey.values()) {
+      expect(values).toEqual(Array.from({ length: values.length }, (_, i) => i + 1));
+    }
+  });
+
+  it('issues reads, writes and cas, with reads carrying no value', () => {
+    const { invokes } = run({ ...BASE, opsPerKey: 40 });
+    const fs = new Set(invokes.map((e) => e.f));
+    expect(fs).toEqual(new Set(['read', 'write', 'cas']));
+    for (const e of invokes) if (e.f === 'read') expect(e.value).toBeNull();
+    const reads = invokes.filter((e) => e.f === 'read').length;
+    // Half the ops are reads, give or take.
+    expect(reads / invokes.length).toBeGreaterThan(0.35);
+    expect(reads / invokes.length).toBeLessThan(0.65);
+  });
+
+  it('has cas expect the latest version an ok reply on its key showed', () => {
+    const { events } = run({ ...BASE, opsPerKey: 40 });
+    const latest = new Map<unknown, number>();
+    let checked = 0;
+    for (const e of events) {
+      if (e.type === 'invoke' && e.f === 'cas') {
+        expect((e.value as [number, number])[0]).toBe(latest.get(e.key) ?? 0);
+        checked++;
+      }
+      if (e.type === 'ok') {
+        const version = (e.value as { version: number }).version;
+        latest.set(e.key, Math.max(latest.get(e.key) ?? 0, version));
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    // With versions fed back, some cas ops succeed.
+    const casOk = events.filter((e) => e.type === 'ok' && e.f === 'cas').length;
+    expect(casOk).toBeGreaterThan(0);
+  });
+
+  it('starts each key afresh at version 0', () => {
+    const { events } = run();
+    const firstCas = new Map<unknown, number>();
+    for (const e of events) {
+      if (e.type === 'invoke' && e.f === 'cas' && !firstCas.has(e.key)) {
+        const before = events.slice(0, events.indexOf(e));
+        const seen = before.some((b) => b.type === 'ok' && b.key === e.key);
+        if (!seen) firstCas.set(e.key, (e.value as [number, number])[0]);
+      }
+    }
+    for (const expected of firstCas.values()) expect(expected).toBe(0);
+  });
+
+  it('replays the same schedule from the same seed, and another from another', () => {
+    const ops = (seed: number) => run(BASE, seed).invokes.map((e) => [e.f, e.key, e.value, e.thread]);
+    expect(ops(3)).toEqual(ops(3));
+    expect(ops(3)).not.toEqual(ops(4));
+  });
+});
+
+// ZooKeeper itself: Debian's package, one standalone JVM for this file.
+const unavailable = standaloneUnavailableReason();
+const skip = unavailable !== null && process.env.CI !== 'true';
+
+describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
+  let zk: StandaloneZooKeeper;
+  let session: ZkSession;
+  // 1.5 × 100 000 expected ops / 300 per key = 500 keys, plus 2 for the one group: three batches.
+  const big = registerWorkload({ concurrency: 5, rate: 1000, timeLimitSeconds: 100 });
+  const sync = registerWorkload({ concurrency: 5, rate: 1000, timeLimitSeconds: 100, readMode: 'sync' });
+  const op = (f: string, key: number, value: unknown = null): GenOp => ({
+    type: 'invoke',
+    f,
+    key,
+    value,
+    process: 0,
+    time: 0,
+  });
+
+  beforeAll(async () => {
+    zk = await startStandaloneZooKeeper();
+    session = await ZkSession.connect(zk.connectString, {
+      sessionTimeoutMs: 4_000,
+      operationTimeoutMs: 5_000,
+    });
+    await big.setup(session);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await zk?.stop();
+  });
+
+  it('setup creates one znode per key under /registers', async () => {
+    expect(big.describe().keys).toBe(502);
+    const { children } = await session.getChildren('/registers');
+    expect(children.length).toBe(502);
+    expect(new Set(children)).toEqual(new Set(Array.from({ length: 502 }, (_, k) => String(k))));
+  });
+
+  it('reads null at version 0 before any write, plain and after sync', async () => {
+    expect(await big.invoke(session, op('read', 10))).toEqual({
+      type: 'ok',
+      value: { value: null, version: 0 },
+    });
+    expect(await sync.invoke(session, op('read', 10))).toEqual({
+      type: 'ok',
+      value: { value: null, version: 0 },
+    });
+  });
+
+  it('writes at any version and reports the new version', async () => {
+    expect(await big.invoke(session, op('write', 1, 7))).toEqual({
+      type: 'ok',
+      value: { value: 7, version: 1 },
+    });
+    expect(await big.invoke(session, op('write', 1, 8))).toEqual({
+      type: 'ok',
+      value: { value: 8, version: 2 },
+    });
+    expect(await big.invoke(session, op('read', 1))).toEqual({ type: 'ok', value: { value: 8, version: 2 } });
+    expect(await sync.invoke(session, op('read', 1))).toEqual({
+      type: 'ok',
+      value: { value: 8, version: 2 },
+    });
+  });
+
+  it('sets on a cas at the current version n and reports version n + 1', async () => {
+    expect(await big.invoke(session, op('cas', 2, [0, 1]))).toEqual({
+      type: 'ok',
+      value: { value: 1, version: 1 },
+    });
+    expect(await big.invoke(session, op('cas', 2, [1, 2]))).toEqual({
+      type: 'ok',
+      value: { value: 2, version: 2 },
+    });
+    expect(await big.invoke(session, op('read', 2))).toEqual({ type: 'ok', value: { value: 2, version: 2 } });
+  });
+
+  it('fails a cas at another version with BAD_VERSION, changing nothing', async () => {
+    await big.invoke(session, op('write', 3, 1));
+    const completion = await big.invoke(session, op('cas', 3, [0, 2]));
+    expect(completion.type).toBe('fail');
+    expect((completion as { error: { name: string } }).error.name).toBe('BAD_VERSION');
+    expect(await big.invoke(session, op('read', 3))).toEqual({ type: 'ok', value: { value: 1, version: 1 } });
+  });
+
+  it('fails an op it does not know, naming it', async () => {
+    expect(await big.invoke(session, op('delete', 4))).toEqual({
+      type: 'fail',
+      error: { name: 'UNSUPPORTED', message: 'register workload has no op "delete"' },
+    });
+  });
+});
