@@ -70,6 +70,8 @@ async function main(): Promise<void> {
         rate: 1e5,
         timeLimit: SECONDS,
         recovery: 0,
+        // Unlimited rate: the default floor (a tenth of --rate) would mark the run unknown.
+        minThroughput: 1,
         store,
       },
       { ensemble, out: () => undefined },

@@ -3,20 +3,16 @@
  * file owns only what they share: exit codes, and turning bad flags into one clear line and 254.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { ZKCHECK_VERSION } from './version.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerRunCommands } from './commands/run.js';
 import { EXIT, UsageError } from './commands/exit.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
 export function buildProgram(): Command {
   const program = new Command('zkcheck')
     .description('Jepsen-style consistency testing for Apache ZooKeeper')
-    .version(version)
+    .version(ZKCHECK_VERSION)
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.trim().split('\n')[0] + '\n') })
     .addHelpText(

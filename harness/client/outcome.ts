@@ -78,7 +78,12 @@ export class ZkError extends Error {
     readonly code?: number,
     readonly path?: string,
   ) {
+    // No stack trace: the message names the call and path, and capturing one for every failed
+    // cas costs the servers CPU on a 2-core machine.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = name;
   }
 

@@ -51,6 +51,11 @@ export class Scheduler {
   private readonly processes = new Map<Thread, Process>();
   private readonly threadOf = new Map<Process, Thread>();
   private readonly running = new Map<Thread, GenOp>();
+  /**
+   * Copies of `free` and `processes` for contexts, made once per change rather than once per
+   * poll: contexts stay snapshots, and a busy run does not copy both on every ask.
+   */
+  private snapshot: { free: ReadonlySet<Thread>; processes: ReadonlyMap<Thread, Process> } | undefined;
 
   constructor(gen: Gen, options: SchedulerOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
@@ -77,11 +82,12 @@ export class Scheduler {
 
   /** The context generators see at `now` (a snapshot: later bookkeeping does not change it). */
   context(now: number): Context {
+    this.snapshot ??= { free: new Set(this.free), processes: new Map(this.processes) };
     return {
       time: now,
       threads: this.threads,
-      free: new Set(this.free),
-      processes: new Map(this.processes),
+      free: this.snapshot.free,
+      processes: this.snapshot.processes,
       threadCount: this.threadCount,
       rng: this.rng,
       seed: this.seed,
@@ -117,6 +123,7 @@ export class Scheduler {
     const started: GenOp = { ...res.op, time: now };
     this.gen = res.gen;
     this.free.delete(thread);
+    this.snapshot = undefined;
     this.running.set(thread, started);
     this.rng = advance(this.rng);
     const event = eventOf(started, thread, 'invoke', now);
@@ -134,6 +141,7 @@ export class Scheduler {
     if (!started) throw new GeneratorError(`completion for thread ${String(thread)}, which runs nothing`);
     this.running.delete(thread);
     this.free.add(thread);
+    this.snapshot = undefined;
     const event = eventOf(started, thread, completion.type, now);
     event.value = 'value' in completion ? completion.value : started.value;
     if (completion.error !== undefined) event.error = completion.error;
@@ -143,6 +151,7 @@ export class Scheduler {
       this.threadOf.delete(started.process);
       this.threadOf.set(next, thread);
       this.processes.set(thread, next);
+      this.snapshot = undefined;
     }
     return event;
   }

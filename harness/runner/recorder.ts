@@ -1,10 +1,16 @@
 /**
- * The history recorder: every op is appended to history.jsonl the moment it is invoked or
- * completes, one JSON object per line, with synchronous writes. A harness crash (even SIGKILL)
- * loses at most the line being written, and the history readers take a cut last line as the end
- * of the history, so `zkcheck check` / `zkcheck analyze` can always read what was recorded.
+ * The history recorder: every op is appended to history.jsonl as it is invoked and as it
+ * completes, one JSON object per line. Lines are written in batches (every 10 ms, or at 64 KiB)
+ * rather than one system call each, which on a 2-core machine gives the servers back the time;
+ * a batch is flushed synchronously on close and on process exit. So a crash loses at most the
+ * last few milliseconds of ops (SIGKILL: the last batch), never a line in the middle, and the
+ * history readers take a cut last line as the end of the history: `zkcheck check` and
+ * `zkcheck analyze` can always read what was recorded.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+
+const FLUSH_EVERY_MS = 10;
+const FLUSH_AT_BYTES = 64 * 1024;
 import type { Process } from '../../checker/history/types.js';
 
 export interface RecordedOp {
@@ -22,6 +28,10 @@ export class HistoryRecorder {
   private readonly fd: number;
   private index = 0;
   private closed = false;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushOnExit = (): void => this.flush();
 
   /** `time` is the clock every op is stamped with (ns since the run's origin). */
   constructor(
@@ -30,6 +40,7 @@ export class HistoryRecorder {
   ) {
     // 'wx': a run never appends to someone else's history.
     this.fd = openSync(path, 'wx');
+    process.on('exit', this.flushOnExit);
   }
 
   get count(): number {
@@ -45,13 +56,30 @@ export class HistoryRecorder {
     line.value = value ?? null;
     if (error !== undefined) line.error = error;
     Object.assign(line, extra);
-    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    const text = `${JSON.stringify(line)}\n`;
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_AT_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
     return this.index++;
+  }
+
+  /** Writes every recorded line to the file now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0 || this.closed) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    writeSync(this.fd, text);
   }
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
+    process.removeListener('exit', this.flushOnExit);
     closeSync(this.fd);
   }
 }

@@ -15,7 +15,6 @@
  * and what was recorded is still checked. Whatever happens, history.jsonl stays readable.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
 import { ZkSession } from '../client/session.js';
 import { startEnsemble } from '../cluster/ensemble.js';
 import type { Ensemble } from '../cluster/types.js';
@@ -31,6 +30,7 @@ import { registerWorkload } from '../../workloads/register.js';
 import type { Workload } from '../../workloads/types.js';
 import { createRun, writeJsonAtomic, type RunPaths } from '../../results/store.js';
 import type { TestConfig } from '../config.js';
+import { ZKCHECK_VERSION } from '../version.js';
 import { analyzeHistoryFile, type RunResults } from './analyze.js';
 import { ClientPool } from './clients.js';
 import { HistoryRecorder } from './recorder.js';
@@ -54,10 +54,6 @@ export interface RunHooks {
   /** An ensemble that is already running (benchmarks): used as is, neither started nor stopped. */
   ensemble?: Ensemble;
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** Builds the workload for a config (throws WorkloadError on bad settings). */
 export function workloadFor(config: TestConfig): Workload {
@@ -86,7 +82,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
   const testRecord: Record<string, unknown> = {
     name: config.name,
     status: 'running',
-    zkcheckVersion: VERSION,
+    zkcheckVersion: ZKCHECK_VERSION,
     seed,
     config: { ...config, seed },
     workload: { name: workload.name, model: workload.model, ...workload.describe() },
