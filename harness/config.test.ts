@@ -119,14 +119,15 @@ describe('coerceSetting', () => {
     expect(configError(() => coerceSetting(setting('nodes'), 16, 'c.json'))).toBe(
       '"nodes" in c.json: expected from 1 to 15, got 16',
     );
-    expect(configError(() => coerceSetting(setting('rate'), '0', 'flag'))).toBe(
-      '--rate: expected >= 0.1, got 0',
+    expect(configError(() => coerceSetting(setting('rate'), '-1', 'flag'))).toBe(
+      '--rate: expected >= 0, got -1',
     );
     expect(configError(() => coerceSetting(setting('opTimeout'), 99, 'c.json'))).toBe(
       '"opTimeout" in c.json: expected >= 100, got 99',
     );
     expect(coerceSetting(setting('nodes'), 15, 'c.json')).toBe(15);
     expect(coerceSetting(setting('rate'), 0.1, 'c.json')).toBe(0.1);
+    expect(coerceSetting(setting('rate'), '0', 'flag')).toBe(0); // unlimited
   });
 
   it('rejects infinite and unsafe numbers', () => {

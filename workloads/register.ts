@@ -49,16 +49,17 @@ const pathOf = (key: number): string => `${ROOT}/${key}`;
 export function registerWorkload(options: WorkloadOptions): Workload {
   const settings = registerSettings(options);
   const groups = Math.ceil(options.concurrency / settings.threadsPerKey);
-  const keyCount = keysNeeded(options, settings, groups);
+  const registers = new Registers();
   return {
     name: 'register',
     model: { name: 'zk-versioned-register' },
     requiredFs: ['read', 'write', 'cas'],
-    setup: (session) => createRegisters(session, keyCount),
-    generator: () => registerSchedule(settings, groups, keyCount),
-    invoke: (session, op) => performRegisterOp(session, op, settings.readMode),
+    // A fresh ensemble's root (a retried setup may find it made by its first, lost, attempt).
+    setup: (session) => session.create(ROOT).then(() => undefined, ignoreExisting),
+    generator: () => registerSchedule(settings, groups),
+    invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers),
     invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
-    describe: () => ({ ...settings, groups, keys: keyCount, root: ROOT }),
+    describe: () => ({ ...settings, groups, root: ROOT, keysUsed: registers.count }),
   };
 }
 
@@ -84,38 +85,43 @@ function registerSettings(options: WorkloadOptions): RegisterSettings {
 }
 
 /**
- * Registers for every key the run can reach at its rate, with a margin: each group finishes a key
- * every opsPerKey ops. Created up front so that no op ever meets a missing znode.
+ * The znodes made so far. A register's znode is created just before the first op on its key
+ * (NODE_EXISTS is fine: a sibling thread was first), so a run never runs out of keys and every op
+ * meets a znode that started as {value: null, version: 0}, the model's initial state.
  */
-function keysNeeded(options: WorkloadOptions, settings: RegisterSettings, groups: number): number {
-  const expectedOps = Math.max(1, options.rate) * Math.max(1, options.timeLimitSeconds);
-  return Math.min(100_000, Math.ceil((1.5 * expectedOps) / settings.opsPerKey) + 2 * groups);
-}
-
-async function createRegisters(session: ZkSession, keyCount: number): Promise<void> {
-  await session.create(ROOT).catch(ignoreExisting);
-  // Batches of creates in one transaction each: quick even for hundreds of keys.
-  for (let start = 0; start < keyCount; start += 200) {
-    const batch = Array.from({ length: Math.min(200, keyCount - start) }, (_, i) => ({
-      op: 'create' as const,
-      path: pathOf(start + i),
-    }));
-    await session.multi(batch);
-  }
-}
-
 function ignoreExisting(error: unknown): void {
   if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
+}
+
+class Registers {
+  private readonly created = new Set<number>();
+
+  get count(): number {
+    return this.created.size;
+  }
+
+  /** Undefined when the znode exists; else why it could not be made (the op is then not sent). */
+  async ensure(session: ZkSession, key: number): Promise<string | undefined> {
+    if (this.created.has(key)) return undefined;
+    try {
+      await session.create(pathOf(key));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NODE_EXISTS')
+        return `creating ${pathOf(key)}: ${(error as Error).message}`;
+    }
+    this.created.add(key);
+    return undefined;
+  }
 }
 
 // --- the schedule ------------------------------------------------------------------------------
 
 /** Each group of threads runs its own sequence of keys; the soonest op among groups goes first. */
-function registerSchedule(settings: RegisterSettings, groups: number, keyCount: number): Gen {
+function registerSchedule(settings: RegisterSettings, groups: number): Gen {
   const groupGens = Array.from({ length: groups }, (_, g) =>
     onThreads(
       (thread) => typeof thread === 'number' && Math.floor(thread / settings.threadsPerKey) === g,
-      keysOfGroup({ settings, group: g, groups, keyCount }, 0, undefined),
+      keysOfGroup({ settings, group: g, groups }, 0, undefined),
       `register group ${g}`,
     ),
   );
@@ -126,7 +132,6 @@ interface GroupPlan {
   settings: RegisterSettings;
   group: number;
   groups: number;
-  keyCount: number;
 }
 
 /** Group g works on keys g, g + groups, g + 2·groups, ... `opsPerKey` ops each. */
@@ -135,7 +140,6 @@ function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): 
   const self: Generator = generator(
     `register keys of group ${plan.group}`,
     (ctx) => {
-      if (key >= plan.keyCount) return null;
       // undefined: this key has not started; null: its opsPerKey ops are done (move on).
       const gen =
         current === undefined
@@ -207,8 +211,16 @@ function reportedVersion(value: unknown): number | undefined {
 
 // --- performing an op --------------------------------------------------------------------------
 
-async function performRegisterOp(session: ZkSession, op: GenOp, readMode: ReadMode): Promise<Completion> {
+async function performRegisterOp(
+  session: ZkSession,
+  op: GenOp,
+  readMode: ReadMode,
+  registers: Registers,
+): Promise<Completion> {
   const path = pathOf(Number(op.key));
+  const notMade = await registers.ensure(session, Number(op.key));
+  // The op itself was never sent: it definitely did not happen.
+  if (notMade) return { type: 'fail', error: { name: 'NOT_SENT', message: notMade } };
   switch (op.f) {
     case 'read':
       return complete('read', readRegister(session, path, readMode));

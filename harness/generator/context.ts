@@ -32,31 +32,12 @@ export function allFree(ctx: Context): boolean {
   return ctx.free.size === ctx.threads.length;
 }
 
-type Keep = (thread: Thread) => boolean;
-interface Narrowed {
-  threads: readonly Thread[];
-  from: readonly Thread[];
-  free: ReadonlySet<Thread>;
-}
-
-/**
- * Narrowings already computed, per free set (contexts share one until a thread starts or ends)
- * and predicate: a scheduler asks the same generators many times between two changes.
- */
-const narrowings = new WeakMap<ReadonlySet<Thread>, Map<Keep, Narrowed>>();
-
 /** The context restricted to the threads that satisfy `keep`. */
-export function restrict(ctx: Context, keep: Keep): Context {
-  let byKeep = narrowings.get(ctx.free);
-  if (!byKeep) narrowings.set(ctx.free, (byKeep = new Map()));
-  let narrowed = byKeep.get(keep);
-  if (!narrowed || narrowed.from !== ctx.threads) {
-    const free = new Set<Thread>();
-    for (const t of ctx.free) if (keep(t)) free.add(t);
-    narrowed = { threads: ctx.threads.filter(keep), from: ctx.threads, free };
-    byKeep.set(keep, narrowed);
-  }
-  return { ...ctx, threads: narrowed.threads, free: narrowed.free };
+export function restrict(ctx: Context, keep: (thread: Thread) => boolean): Context {
+  const threads = ctx.threads.filter(keep);
+  const free = new Set<Thread>();
+  for (const t of ctx.free) if (keep(t)) free.add(t);
+  return { ...ctx, threads, free };
 }
 
 /** The context with a forked RNG stream for child `label`. */

@@ -41,6 +41,8 @@ export interface RunOutcome {
   seed: number;
   results?: RunResults;
   aborted: boolean;
+  /** CPU time (user + system) this process spent while the schedule ran, µs. */
+  driveCpuMicros?: number;
   /** The harness itself failed (the ensemble would not start, ...): the message. */
   error?: string;
 }
@@ -68,7 +70,7 @@ export function workloadFor(config: TestConfig): Workload {
 }
 
 export function throughputFloor(config: TestConfig): number {
-  return config.minThroughput ?? config.rate / 10;
+  return config.minThroughput ?? (config.rate > 0 ? config.rate / 10 : 10);
 }
 
 export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
@@ -126,6 +128,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     });
     const driven = await drive({ config, workload, nemesis, ensemble, paths, seed, log, out, hooks });
     outcome.aborted = driven.aborted;
+    outcome.driveCpuMicros = driven.cpuMicros;
 
     // 4. recovery, logs, teardown
     await ensemble.waitForQuorum({ timeoutMs: 60_000 }).then(
@@ -219,12 +222,15 @@ interface DriveArgs {
 export function schedule(config: TestConfig, workload: Workload, nemesis: ComposedNemesis): Gen {
   const main = timeLimit(
     config.timeLimit,
-    clients(rate(config.rate, workload.generator()), nemesis.generator),
+    clients(
+      config.rate > 0 ? rate(config.rate, workload.generator()) : workload.generator(),
+      nemesis.generator,
+    ),
   );
   return phases(main, finalPhase(nemesis.finalGenerator, config.recovery, null));
 }
 
-async function drive(args: DriveArgs): Promise<{ aborted: boolean }> {
+async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: number }> {
   const { config, workload, nemesis, ensemble, paths } = args;
   const clock = systemClock();
   const recorder = new HistoryRecorder(paths.history, () => clock.now());
@@ -298,6 +304,7 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean }> {
   };
 
   progress.start();
+  const cpu = process.cpuUsage();
   try {
     const result = await runGenerator({
       gen: schedule(config, workload, nemesis),
@@ -311,7 +318,8 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean }> {
         progress.note(message);
       },
     });
-    return { aborted: result.aborted };
+    const used = process.cpuUsage(cpu);
+    return { aborted: result.aborted, cpuMicros: used.user + used.system };
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSignal);
