@@ -157,6 +157,10 @@ for (const provider of ['local', 'docker'] as const) {
           /whole history linearizable\.* INVALID {2}\(allowed by ZooKeeper's documented guarantees\)/,
         );
         expect(readFileSync(join(runDirOf(stdout), 'nemesis.log'), 'utf8')).toMatch(/isolate .* -> ok/);
+        // The stale read, explained and drawn: the cycle in the report, a timeline page in the run.
+        expect(stdout).toMatch(/a cycle of \d+ ops, each of which must come before the next/);
+        const page = readFileSync(join(runDirOf(stdout), 'counterexamples', 'linearizable.html'), 'utf8');
+        expect(page).toMatch(/^<!doctype html>[\s\S]*<svg [\s\S]*class="bar[\s\S]*<\/svg>/);
       }, 240_000);
 
       it('a run killed with SIGKILL midway leaves a history that zkcheck analyze checks; zkcheck clean sweeps the rest', async () => {

@@ -87,7 +87,8 @@ function verdictWord(result: ClaimResult): string {
 }
 
 /** The ops the evidence names, and the one whose step is illegal. */
-function evidenceOps(result: ClaimResult): { involved: Set<number>; illegal?: number } {
+/** The history (invoke) indices of the ops a broken claim rests on, and the one that is illegal. */
+export function evidenceOps(result: ClaimResult): { involved: Set<number>; illegal?: number } {
   if (result.cycle) {
     const steps = result.cycle.steps;
     // The read that must precede the overwrite of what it read is where the order breaks.

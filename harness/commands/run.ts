@@ -14,7 +14,7 @@ import {
   type TestConfig,
 } from '../config.js';
 import { analyzeHistoryFile, formatClaims, type RunResults } from '../runner/analyze.js';
-import { runTest, throughputFloor, workloadFor } from '../runner/run.js';
+import { runTest, throughputFloor, workloadFor, writeCounterexamples } from '../runner/run.js';
 import { NemesisError } from '../../nemesis/types.js';
 import { WorkloadError } from '../../workloads/types.js';
 import {
@@ -56,7 +56,8 @@ ordered sequential consistency, sync+read linearizable, whole history linearizab
 reads break the last one; ZooKeeper allows that, so it is reported but does not fail the run.
 
 Stored in <store>/<name>/<time>/: test.json, history.jsonl (written as the run goes), results.json,
-zkcheck.log, nemesis.log, nodes/n<i>.log; <store>/latest points at the newest run.
+zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<claim>.html (a
+timeline of the ops it rests on); <store>/latest points at the newest run.
 
 Exit status: 0 valid, 1 invalid, 2 unknown (undecided, or the self-check says the run proves
 nothing), 254 bad flags or config, 255 harness error.
@@ -154,12 +155,14 @@ async function analyzeCommand(
   const workload = workloadFor(config);
   let results: RunResults;
   try {
-    results = await analyzeHistoryFile(runPaths(dir).history, {
+    const { counterexamples, ...checked } = await analyzeHistoryFile(runPaths(dir).history, {
       model: workload.model,
       requiredFs: workload.requiredFs,
       minOpsPerSecond: throughputFloor(config),
       timeLimitMs: limit * 1000,
     });
+    results = checked;
+    writeCounterexamples(dir, counterexamples);
   } catch (error) {
     if (error instanceof HistoryError) throw new UsageError(error.message);
     throw error;

@@ -186,7 +186,14 @@ describe('formatClaims', () => {
     const results = await analyzeHistory(stale, 'h.jsonl', OPTIONS);
     const text = formatClaims(results);
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.slice(0, -1).split('\n');
+    const all = text.slice(0, -1).split('\n');
+    // Under a broken claim, its explanation, indented: here the stale read and why.
+    const evidence = all.filter((line) => line.startsWith('      '));
+    expect(evidence[0]).toBe(
+      '      process 1 read null (version 0) after the write of 1 (version 1) completed (0.0010 s); no order allows it',
+    );
+    expect(all.indexOf(evidence[0])).toBe(5);
+    const lines = all.filter((line) => !line.startsWith('      '));
     expect(lines).toHaveLength(results.claims.length);
     expect(lines.map((line) => line.replace(/ \d+ ms$/, ' N ms'))).toEqual([
       '  writes linearizable................................. valid  N ms',

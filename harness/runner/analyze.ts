@@ -15,13 +15,17 @@ import type { ModelSpec } from '../../checker/linearizable/check.js';
 import type { Validity } from '../../checker/linearizable/types.js';
 import { checkClaims, claimsVerdict } from '../../checker/consistency/claims.js';
 import type { ClaimResult } from '../../checker/consistency/types.js';
+import { explainClaim } from '../../checker/explain/text.js';
+import { renderTimelineHtml } from '../../checker/explain/svg.js';
+import { evidenceWindow } from '../../checker/explain/window.js';
 import { runStats, selfCheck, type RunStats } from '../../results/stats.js';
 
 export interface RunResults {
   valid: Validity;
   /** Why the verdict is unknown, when it is. */
   cause?: string;
-  claims: ClaimResult[];
+  /** Each claim's result; a broken one carries its explanation, a few lines a person can read. */
+  claims: Array<ClaimResult & { explanation?: string[] }>;
   stats: RunStats;
   /** Reasons the run proves nothing (empty when it is fine). */
   selfCheck: string[];
@@ -37,7 +41,15 @@ export interface AnalyzeOptions {
   timeLimitMs: number;
 }
 
-export async function analyzeHistoryFile(file: string, options: AnalyzeOptions): Promise<RunResults> {
+/** A broken claim drawn as a standalone HTML page (a timeline of the ops it rests on). */
+export interface Counterexample {
+  claim: string;
+  html: string;
+}
+
+export type AnalyzedRun = RunResults & { counterexamples: Counterexample[] };
+
+export async function analyzeHistoryFile(file: string, options: AnalyzeOptions): Promise<AnalyzedRun> {
   const history = await readHistoryFile(file, { format: 'jsonl' });
   return analyzeHistory(history, file, options);
 }
@@ -46,11 +58,23 @@ export async function analyzeHistory(
   history: History,
   file: string,
   options: AnalyzeOptions,
-): Promise<RunResults> {
+): Promise<AnalyzedRun> {
   const started = performance.now();
   checkWellFormed(history, file);
   const operations = toOperations(history);
-  const claims = await checkClaims(operations, options.model, { timeLimitMs: options.timeLimitMs });
+  const checked = await checkClaims(operations, options.model, { timeLimitMs: options.timeLimitMs });
+  const clock = (index: number): number | undefined => {
+    const time = history[index]?.time ?? -1;
+    return time >= 0 ? time : undefined;
+  };
+  const broken = checked.filter((claim) => claim.valid === false);
+  const claims = checked.map((claim) =>
+    claim.valid === false ? { ...claim, explanation: explainClaim(claim, { clock }) } : claim,
+  );
+  const counterexamples = broken.map((claim) => ({
+    claim: claim.claim,
+    html: renderTimelineHtml(evidenceWindow(operations, claim), claim, { clock }),
+  }));
   const stats = runStats(history);
   const problems = selfCheck(stats, {
     minOpsPerSecond: options.minOpsPerSecond,
@@ -76,6 +100,7 @@ export async function analyzeHistory(
     history: { file, ops: history.length },
     checkedAt: new Date().toISOString(),
     checkMs: Math.round(performance.now() - started),
+    counterexamples,
   };
 }
 
@@ -87,7 +112,9 @@ export function formatClaims(results: RunResults): string {
       claim.valid === true ? 'valid' : claim.valid === false ? 'INVALID' : `unknown (${claim.cause})`;
     const note = claim.note ? `  (${claim.note})` : '';
     const promise = claim.promised ? '' : '  [not promised]';
-    return `  ${claim.title.padEnd(width, '.')} ${verdict}${note}${promise}  ${Math.round(claim.ms)} ms`;
+    const line = `  ${claim.title.padEnd(width, '.')} ${verdict}${note}${promise}  ${Math.round(claim.ms)} ms`;
+    const evidence = (claim.explanation ?? []).slice(0, 8).map((text) => `      ${text}`);
+    return [line, ...evidence].join('\n');
   });
   for (const problem of results.selfCheck) lines.push(`  self-check: ${problem}`);
   return `${lines.join('\n')}\n`;

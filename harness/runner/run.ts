@@ -14,7 +14,8 @@
  * Ctrl-C (or `signal`) stops new ops at once; ops in flight complete, the ensemble is torn down
  * and what was recorded is still checked. Whatever happens, history.jsonl stays readable.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZkSession } from '../client/session.js';
 import { startEnsemble } from '../cluster/ensemble.js';
 import type { Ensemble } from '../cluster/types.js';
@@ -31,7 +32,7 @@ import type { Workload } from '../../workloads/types.js';
 import { createRun, writeJsonAtomic, type RunPaths } from '../../results/store.js';
 import type { TestConfig } from '../config.js';
 import { ZKCHECK_VERSION } from '../version.js';
-import { analyzeHistoryFile, type RunResults } from './analyze.js';
+import { analyzeHistoryFile, type Counterexample, type RunResults } from './analyze.js';
 import { ClientPool } from './clients.js';
 import { HistoryRecorder } from './recorder.js';
 import { Progress } from './progress.js';
@@ -149,14 +150,16 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
 
   // 5. the verdict
   try {
-    outcome.results = await analyzeHistoryFile(paths.history, {
+    const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, {
       model: workload.model,
       requiredFs: workload.requiredFs,
       minOpsPerSecond: throughputFloor(config),
       timeLimitMs: config.checkTimeLimit * 1000,
     });
+    outcome.results = results;
+    writeCounterexamples(paths.dir, counterexamples);
     writeJsonAtomic(paths.results, {
-      ...outcome.results,
+      ...results,
       aborted: outcome.aborted,
       harnessError: outcome.error,
     });
@@ -333,6 +336,14 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
 /** What a completion records as its value: the reply for ok, the invoked value otherwise. */
 function completionValue(op: GenOp, completion: Completion): unknown {
   return completion.type === 'ok' && 'value' in completion ? completion.value : (op.value ?? null);
+}
+
+/** `<run>/counterexamples/<claim>.html`, one standalone page per broken claim. */
+export function writeCounterexamples(dir: string, counterexamples: readonly Counterexample[]): void {
+  if (counterexamples.length === 0) return;
+  mkdirSync(join(dir, 'counterexamples'), { recursive: true });
+  for (const { claim, html } of counterexamples)
+    writeFileSync(join(dir, 'counterexamples', `${claim}.html`), html);
 }
 
 async function copyNodeLogs(ensemble: Ensemble, paths: RunPaths): Promise<void> {
