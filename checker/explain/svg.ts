@@ -29,7 +29,8 @@ export function renderTimelineSvg(
   const processes = [...new Set(ops.map((op) => op.process))].sort((a, b) => a - b);
   const { involved, illegal } = evidenceOps(result);
   const finite = ops.flatMap((op) => (op.ret === Infinity ? [op.call] : [op.call, op.ret]));
-  const start = Math.min(...finite, 0);
+  // The axis spans the ops drawn (a window deep into a long history is not squeezed to the edge).
+  const start = finite.length > 0 ? Math.min(...finite) - 1 : 0;
   const end = Math.max(...finite, start + 1) + 1;
   const x = (position: number) =>
     LEFT + ((Math.min(position, end) - start) / (end - start)) * (WIDTH - LEFT - 20);
