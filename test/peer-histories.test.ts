@@ -3,40 +3,27 @@
  * in ../shared/peer-histories must get the verdict their own test suites assert, and never
  * "unknown". The data is not part of the package: ZKCHECK_PEER_HISTORIES points at it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHistoryFile } from '../checker/history/read.js';
 import { checkWellFormed } from '../checker/history/wellformed.js';
 import { toOperations } from '../checker/history/operations.js';
 import { parseEdnValue } from '../checker/history/edn.js';
 import { checkLinearizable } from '../checker/linearizable/check.js';
-import type { HistoryFormat } from '../checker/history/read.js';
+import {
+  PEER_HISTORIES_DIR,
+  peerExpectations,
+  peerHistoriesPresent,
+} from '../checker/testing/peer-histories.js';
 
-const root = resolve(
-  process.env.ZKCHECK_PEER_HISTORIES ?? join(import.meta.dirname, '../../shared/peer-histories'),
-);
-const present = existsSync(join(root, 'EXPECTED.tsv'));
+const root = PEER_HISTORIES_DIR;
+const present = peerHistoriesPresent();
 
 if (!present && process.env.CI === 'true') {
   throw new Error(`peer histories not found at ${root} (set ZKCHECK_PEER_HISTORIES); CI must check them`);
 }
 
-interface Expectation {
-  file: string;
-  format: HistoryFormat;
-  model: string;
-  init: string;
-  expected: 'valid' | 'invalid';
-}
-
-function expectations(): Expectation[] {
-  const [, ...rows] = readFileSync(join(root, 'EXPECTED.tsv'), 'utf8').trim().split('\n');
-  return rows.map((row) => {
-    const [file, format, model, init, expected] = row.split('\t');
-    return { file, format: format as HistoryFormat, model, init, expected: expected as 'valid' | 'invalid' };
-  });
-}
+const expectations = peerExpectations;
 
 describe.skipIf(!present)('peer histories (Porcupine and Knossos)', () => {
   const rows = present ? expectations() : [];

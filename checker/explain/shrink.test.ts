@@ -4,9 +4,8 @@
  * is possible. The data lives outside the repo: $ZKCHECK_PEER_HISTORIES, default
  * ../shared/peer-histories from the repo root. Missing data skips locally and fails under CI.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEdnValue } from '../history/edn.js';
 import { toOperations } from '../history/operations.js';
@@ -17,10 +16,10 @@ import { checkLinearizable, type ModelSpec } from '../linearizable/check.js';
 import { history, read, write } from '../consistency/testing.js';
 import { operationsToHistory, shrinkHistory } from './shrink.js';
 import { notLinearizableWitness } from './witness.js';
+import { PEER_HISTORIES_DIR, peerExpectations, peerHistoriesPresent } from '../testing/peer-histories.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const dataDir = resolve(repoRoot, process.env.ZKCHECK_PEER_HISTORIES ?? '../shared/peer-histories');
-const present = existsSync(join(dataDir, 'EXPECTED.tsv'));
+const dataDir = PEER_HISTORIES_DIR;
+const present = peerHistoriesPresent();
 const BUDGET_MS = 2_000;
 
 const invalid = async (ops: Operation[], spec: ModelSpec) =>
@@ -86,11 +85,7 @@ if (!present) {
   });
 } else {
   describe('shrinking peer histories', () => {
-    const [header, ...rows] = readFileSync(join(dataDir, 'EXPECTED.tsv'), 'utf8').trimEnd().split('\n');
-    const columns = header.split('\t');
-    const bad = rows
-      .map((row) => Object.fromEntries(row.split('\t').map((cell, i) => [columns[i], cell])))
-      .filter((row) => row.expected === 'invalid');
+    const bad = peerExpectations().filter((row) => row.expected === 'invalid');
 
     it(`shrinks every invalid one (${bad.length}) to a still-invalid, well-formed history, ≤ 1/10 where possible`, async () => {
       const table: string[] = ['file                                         ops  shrunk  checks     ms'];

@@ -6,24 +6,18 @@
  * ../shared/peer-histories from the repo root. Missing data skips locally and fails under CI.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toOperations } from './operations.js';
 import { detectFormat, isHistoryFormat, parseHistory } from './read.js';
 import type { History } from './types.js';
 import { checkWellFormed } from './wellformed.js';
 import { writeEdn, writeJsonl } from './write.js';
+import { PEER_HISTORIES_DIR, peerHistoriesPresent, readPeerTsv } from '../testing/peer-histories.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const dataDir = resolve(repoRoot, process.env.ZKCHECK_PEER_HISTORIES ?? '../shared/peer-histories');
-const present = existsSync(join(dataDir, 'EXPECTED.tsv'));
-
-function tsv(name: string): Record<string, string>[] {
-  const [header, ...rows] = readFileSync(join(dataDir, name), 'utf8').trimEnd().split('\n');
-  const columns = header.split('\t');
-  return rows.map((row) => Object.fromEntries(row.split('\t').map((cell, i) => [columns[i], cell])));
-}
+const dataDir = PEER_HISTORIES_DIR;
+const present = peerHistoriesPresent();
+const tsv = readPeerTsv;
 
 const count = (h: History, type: string, clientOnly = true) =>
   h.filter((op) => op.type === type && (!clientOnly || op.process !== 'nemesis')).length;
