@@ -50,10 +50,17 @@ export class Progress {
     this.lastAt = now;
     const faults = this.options.active();
     return (
-      `  ${this.elapsed().toFixed(0)}/${this.options.timeLimitSeconds} s  ${rate.toFixed(0)} ops/s  ` +
+      `  ${this.clockText()}  ${rate.toFixed(0)} ops/s  ` +
       `ok ${this.counts.ok}  fail ${this.counts.fail}  info ${this.counts.info}` +
       (faults.length > 0 ? `  faults: ${faults.join(', ')}` : '')
     );
+  }
+
+  /** "12/60 s" while the clients run, then "63 s, final phase". */
+  private clockText(): string {
+    const elapsed = this.elapsed();
+    const limit = this.options.timeLimitSeconds;
+    return elapsed <= limit ? `${elapsed.toFixed(0)}/${limit} s` : `${elapsed.toFixed(0)} s, final phase`;
   }
 
   private elapsed(): number {
