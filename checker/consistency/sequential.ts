@@ -39,7 +39,7 @@ export function searchSequential<S>(
   const index = new Map<Operation, number>(ops.map((op, i) => [op, i]));
   const realtime = realtimeOrder(ops, options.realtime);
   const readOnly = ops.map((op) => (model.readOnly ? model.readOnly(op) : false));
-  const states = new StateTable(model);
+  const states = new StateTable(model, options.maxStates);
   const memo = new ConfigurationSet(processCount);
   const positions = new Uint32Array(processCount);
 
@@ -76,7 +76,7 @@ export function searchSequential<S>(
   for (;;) {
     if (placedOk === okCount) return { valid: true, configurations: memo.size };
     if (++iterations % CHECK_EVERY === 0) {
-      const exhausted = checkBudget(options, memo);
+      const exhausted = states.full ? 'memory' : checkBudget(options, memo);
       if (exhausted) return { valid: 'unknown', cause: exhausted, configurations: memo.size };
     }
 
@@ -88,7 +88,7 @@ export function searchSequential<S>(
       if (op === undefined || (skip && op.status !== 'info')) continue;
       const i = index.get(op)!;
       if (!realtime.ready(i)) continue;
-      const next = skip ? stateId : states.step(stateId, op, i, ops.length);
+      const next = skip ? stateId : states.step(stateId, op, i);
       if (next < 0) continue;
       const nextHash = (hash ^ positionKey(p, positions[p]) ^ positionKey(p, positions[p] + 1)) >>> 0;
       positions[p]++;
@@ -146,7 +146,7 @@ export function searchSequential<S>(
       .filter((op): op is Operation => !!op);
     const finalPaths = stuck.map((op) => {
       const i = index.get(op)!;
-      const after = states.step(deepest!.stateId, op, i, ops.length);
+      const after = states.step(deepest!.stateId, op, i);
       const step: PathStep =
         after >= 0
           ? {

@@ -91,6 +91,19 @@ describe('searchLinearization', () => {
     expect(result).toMatchObject({ valid: 'unknown', cause: 'memory' });
   });
 
+  it('ends with unknown and cause "memory" when the state cap is reached, never a RangeError', () => {
+    // Each write is its own state; the cap stands for the 2^24 entries a Map holds at most.
+    const rows: Array<[number, string, unknown, unknown, number, number]> = [];
+    for (let p = 0; p < 24; p++) rows.push([p, 'write', p, p, 0, 100]);
+    rows.push([99, 'read', null, -1, 200, 201]);
+    expect(searchLinearization(ops(rows), cas(), { maxStates: 10 })).toMatchObject({
+      valid: 'unknown',
+      cause: 'memory',
+    });
+    // Under the cap, the same search decides: no write ever made -1.
+    expect(searchLinearization(ops(rows.slice(20)), cas(), { maxStates: 10 }).valid).toBe(false);
+  });
+
   it('ends with unknown and cause "timeout" when the deadline passes', () => {
     const rows: Array<[number, string, unknown, unknown, number, number]> = [];
     for (let p = 0; p < 24; p++) rows.push([p, 'write', p, p, 0, 100]);

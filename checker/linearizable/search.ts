@@ -30,6 +30,8 @@ export interface SearchLimits {
   maxMemoryBytes?: number;
   /** Configurations the search may store before giving up with "memory". */
   maxConfigurations?: number;
+  /** Distinct model states the search may meet before giving up with "memory" (MAX_STATES). */
+  maxStates?: number;
   /**
    * Shared by the searches of one thread, so that maxMemoryBytes bounds them together: each
    * search adds what its configuration set grows by, and gives it back when it ends.
@@ -93,7 +95,7 @@ export function startSearch<S>(
   const list = buildEntryList(ops);
   const { next, prev } = list;
   let head = list.head;
-  const states = new StateTable(model);
+  const states = new StateTable(model, limits.maxStates);
   const readOnly = new Uint8Array(n);
   if (model.readOnly) for (let i = 0; i < n; i++) readOnly[i] = model.readOnly(ops[i]) ? 1 : 0;
   const zobrist = zobristKeys(n);
@@ -168,7 +170,7 @@ export function startSearch<S>(
     for (;;) {
       if (linearizedOk === okCount) return { valid: true, configurations: memo.size };
       if (++iterations % CHECK_EVERY === 0) {
-        const exhausted = checkLimits(limits, memo, accounted);
+        const exhausted = states.full ? 'memory' : checkLimits(limits, memo, accounted);
         if (exhausted) return { valid: 'unknown', cause: exhausted, configurations: memo.size };
         if (iterations >= stop) return undefined;
       }
@@ -176,7 +178,7 @@ export function startSearch<S>(
       let backtrack = false;
       if (entry !== NIL && isCall(entry)) {
         const op = entry >>> 1;
-        const nextState = states.step(stateId, ops[op], op, n);
+        const nextState = states.step(stateId, ops[op], op);
         if (nextState >= 0) {
           const word = op >>> 5;
           const bit = 1 << (op & 31);
@@ -304,7 +306,7 @@ function buildCounterexample<S>(ops: Operation[], states: StateTable<S>, deadEnd
     ? deadEnd.candidates
     : [deadEnd.op, ...deadEnd.candidates];
   for (const candidate of tried) {
-    const after = states.step(deadEnd.stateId, ops[candidate], candidate, ops.length);
+    const after = states.step(deadEnd.stateId, ops[candidate], candidate);
     const step: PathStep =
       after >= 0
         ? { op: ops[candidate], state: describe(after) }
