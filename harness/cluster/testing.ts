@@ -1,102 +1,10 @@
 /**
- * Test helpers for ensemble tests: a bare node-zookeeper-client session on one server with
- * retries 0 and a deadline on every call (the library has none), and polling.
+ * Test helpers for ensemble tests: one-shot reads through the client wrapper (ZkSession: one
+ * server, retries 0, a deadline on every call), polling, and a check that no peer connection
+ * bypasses the proxies.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import zookeeper from 'node-zookeeper-client';
-
-export class DeadlineError extends Error {
-  override name = 'DeadlineError';
-}
-
-/** Rejects with DeadlineError when `promise` has not settled within `ms`. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-/** The ZooKeeper error name of a failed call (CONNECTION_LOSS, NO_NODE, ...) or DEADLINE. */
-export function errorName(error: unknown): string {
-  if (error instanceof DeadlineError) return 'DEADLINE';
-  const named = error as { getName?: () => string; name?: string };
-  return named.getName?.() ?? named.name ?? String(error);
-}
-
-export class TestClient {
-  private constructor(
-    private readonly client: zookeeper.Client,
-    private readonly deadlineMs: number,
-  ) {}
-
-  static async connect(
-    connectString: string,
-    opts: { sessionTimeoutMs?: number; deadlineMs?: number } = {},
-  ): Promise<TestClient> {
-    const client = zookeeper.createClient(connectString, {
-      sessionTimeout: opts.sessionTimeoutMs ?? 8000,
-      retries: 0,
-      spinDelay: 100,
-    });
-    const connected = new Promise<void>((resolve) => client.once('connected', () => resolve()));
-    client.connect();
-    try {
-      await withDeadline(connected, 15_000, `connect to ${connectString}`);
-    } catch (error) {
-      client.close();
-      throw error;
-    }
-    return new TestClient(client, opts.deadlineMs ?? 5000);
-  }
-
-  create(path: string, data: string, deadlineMs = this.deadlineMs): Promise<string> {
-    return withDeadline(
-      new Promise((resolve, reject) =>
-        this.client.create(path, Buffer.from(data), (error, created) =>
-          error ? reject(error) : resolve(created),
-        ),
-      ),
-      deadlineMs,
-      `create ${path}`,
-    );
-  }
-
-  setData(path: string, data: string, deadlineMs = this.deadlineMs): Promise<number> {
-    return withDeadline(
-      new Promise((resolve, reject) =>
-        this.client.setData(path, Buffer.from(data), -1, (error, stat) =>
-          error ? reject(error) : resolve(stat.version),
-        ),
-      ),
-      deadlineMs,
-      `setData ${path}`,
-    );
-  }
-
-  getData(path: string, deadlineMs = this.deadlineMs): Promise<string> {
-    return withDeadline(
-      new Promise((resolve, reject) =>
-        this.client.getData(path, (error, data) => (error ? reject(error) : resolve(data?.toString() ?? ''))),
-      ),
-      deadlineMs,
-      `getData ${path}`,
-    );
-  }
-
-  close(): void {
-    this.client.close();
-  }
-}
+import { ZkSession } from '../client/session.js';
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `ms`. */
 export async function eventually<T>(
@@ -123,11 +31,11 @@ export async function eventually<T>(
 
 /** One-shot read through a fresh session (no cached state, no reused connection). */
 export async function readOnce(connectString: string, path: string, deadlineMs = 5000): Promise<string> {
-  const client = await TestClient.connect(connectString, { deadlineMs });
+  const session = await ZkSession.connect(connectString, { operationTimeoutMs: deadlineMs });
   try {
-    return await client.getData(path);
+    return (await session.getData(path)).value ?? '';
   } finally {
-    client.close();
+    await session.close();
   }
 }
 
