@@ -100,6 +100,9 @@ export class Scheduler {
    * waits until then (or a completion) and asks again, since the answer may change meanwhile.
    */
   poll(now: number): Step {
+    // Every op needs a free thread: with none free the answer can only be "wait", and asking the
+    // generator (a walk of its whole tree) after each dispatch of a saturated run is wasted.
+    if (this.free.size === 0 && this.gen !== null) return { kind: 'wait' };
     const res = op(this.gen, this.context(now));
     if (res === null) {
       this.gen = null;

@@ -312,6 +312,8 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
     const result = await runGenerator({
       gen: schedule(config, workload, nemesis),
       threads: config.concurrency,
+      // No faults, no nemesis thread (an idle one would keep the scheduler asking for ops).
+      nemesis: nemesis.names.length > 0,
       clock,
       seed: args.seed,
       signal: abort.signal,
