@@ -16,10 +16,9 @@ import { checkLinearizable, type ModelSpec } from '../linearizable/check.js';
 import { history, read, write } from '../consistency/testing.js';
 import { operationsToHistory, shrinkHistory } from './shrink.js';
 import { notLinearizableWitness } from './witness.js';
-import { PEER_HISTORIES_DIR, peerExpectations, peerHistoriesPresent } from '../testing/peer-histories.js';
+import { PEER_HISTORIES_DIR, describePeerHistories, peerExpectations } from '../testing/peer-histories.js';
 
 const dataDir = PEER_HISTORIES_DIR;
-const present = peerHistoriesPresent();
 const BUDGET_MS = 2_000;
 
 const invalid = async (ops: Operation[], spec: ModelSpec) =>
@@ -73,17 +72,7 @@ describe('shrinkHistory', () => {
   });
 });
 
-if (!present) {
-  describe('shrinking peer histories', () => {
-    if (process.env.CI === 'true') {
-      it(`needs the peer histories in ${dataDir} (set ZKCHECK_PEER_HISTORIES)`, () => {
-        expect.fail(`peer histories not found at ${dataDir}`);
-      });
-    } else {
-      it.skip(`no peer histories at ${dataDir} (set ZKCHECK_PEER_HISTORIES)`, () => {});
-    }
-  });
-} else {
+describePeerHistories('shrinking peer histories', () => {
   describe('shrinking peer histories', () => {
     const bad = peerExpectations().filter((row) => row.expected === 'invalid');
 
@@ -114,4 +103,4 @@ if (!present) {
       expect(notTenth).toEqual([]);
     }, 120_000);
   });
-}
+});

@@ -13,26 +13,15 @@ import { detectFormat, isHistoryFormat, parseHistory } from './read.js';
 import type { History } from './types.js';
 import { checkWellFormed } from './wellformed.js';
 import { writeEdn, writeJsonl } from './write.js';
-import { PEER_HISTORIES_DIR, peerHistoriesPresent, readPeerTsv } from '../testing/peer-histories.js';
+import { PEER_HISTORIES_DIR, describePeerHistories, readPeerTsv } from '../testing/peer-histories.js';
 
 const dataDir = PEER_HISTORIES_DIR;
-const present = peerHistoriesPresent();
 const tsv = readPeerTsv;
 
 const count = (h: History, type: string, clientOnly = true) =>
   h.filter((op) => op.type === type && (!clientOnly || op.process !== 'nemesis')).length;
 
-if (!present) {
-  describe('peer histories', () => {
-    if (process.env.CI === 'true') {
-      it(`needs the peer histories in ${dataDir} (set ZKCHECK_PEER_HISTORIES)`, () => {
-        expect.fail(`peer histories not found at ${dataDir}`);
-      });
-    } else {
-      it.skip(`no peer histories at ${dataDir} (set ZKCHECK_PEER_HISTORIES)`, () => {});
-    }
-  });
-} else {
+describePeerHistories('peer histories', () => {
   const expected = tsv('EXPECTED.tsv');
   const histories = new Map<string, History>();
   const read = (file: string) => {
@@ -134,4 +123,4 @@ if (!present) {
       expect(bad[11]).toMatchObject({ process: 19, type: 'ok', f: 'read', value: 0 });
     });
   });
-}
+});

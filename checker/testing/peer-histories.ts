@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import type { HistoryFormat } from '../history/read.js';
 
 /** The repository root: the nearest folder above this file holding zkcheck's package.json. */
@@ -50,4 +51,21 @@ export function peerExpectations(): PeerExpectation[] {
     init: row.init,
     expected: row.expected as 'valid' | 'invalid',
   }));
+}
+
+/**
+ * A suite over the peer histories: `body` when they are there; else one test that fails under
+ * CI=true (CI must check them) and is skipped elsewhere, both naming where they were looked for.
+ */
+export function describePeerHistories(title: string, body: () => void): void {
+  describe(title, () => {
+    if (peerHistoriesPresent()) return body();
+    if (process.env.CI === 'true') {
+      it(`needs the peer histories in ${PEER_HISTORIES_DIR} (set ZKCHECK_PEER_HISTORIES)`, () => {
+        expect.fail(`peer histories not found at ${PEER_HISTORIES_DIR}`);
+      });
+    } else {
+      it.skip(`no peer histories at ${PEER_HISTORIES_DIR} (set ZKCHECK_PEER_HISTORIES)`, () => {});
+    }
+  });
 }
