@@ -150,7 +150,11 @@ function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): 
       if (res === 'pending') return res;
       return { op: res.op, gen: keysOfGroup(plan, index, res.gen) };
     },
-    (ctx, event) => (current === undefined ? self : keysOfGroup(plan, index, update(current, ctx, event))),
+    (ctx, event) => {
+      if (current === undefined) return self;
+      const next = update(current, ctx, event);
+      return next === current ? self : keysOfGroup(plan, index, next);
+    },
   );
   return self;
 }

@@ -3,22 +3,31 @@
  * immutable generator; none keeps state outside its value.
  */
 import { allFree, forChild } from './context.js';
-import { describe, generator, op, sequence, update } from './core.js';
+import { describe, generator, op, sequence, update, wrapping } from './core.js';
 import { fork, nextInt } from './rng.js';
-import { GeneratorError, type Context, type Gen, type GenOp, type OpResult, type Process } from './types.js';
+import {
+  GeneratorError,
+  type Context,
+  type Gen,
+  type GenOp,
+  type Generator,
+  type OpResult,
+  type Process,
+} from './types.js';
 
 /** At most `n` ops from `gen`. */
 export function limit(n: number, gen: Gen): Gen {
   if (!(n >= 0)) throw new GeneratorError(`limit needs a count >= 0, got ${n}`);
   if (n < 1 || gen == null) return null;
-  return generator(
+  return wrapping(
     `limit(${n})`,
+    gen,
     (ctx) => {
       const res = op(gen, ctx);
       if (res === null || res === 'pending') return res;
       return { op: res.op, gen: limit(n - 1, res.gen) };
     },
-    (ctx, event) => limit(n, update(gen, ctx, event)),
+    (next) => limit(n, next),
   );
 }
 
@@ -102,7 +111,7 @@ export function any(...gens: Gen[]): Gen {
   const live = gens.filter((g) => g != null);
   if (live.length === 0) return null;
   if (live.length === 1) return live[0];
-  return generator(
+  const self: Generator = generator(
     'any',
     (ctx) =>
       soonest(
@@ -110,8 +119,12 @@ export function any(...gens: Gen[]): Gen {
         (g, i) => op(g, forChild(ctx, i)),
         (next) => any(...next),
       ),
-    (ctx, event) => any(...live.map((g) => update(g, ctx, event))),
+    (ctx, event) => {
+      const next = live.map((g) => update(g, ctx, event));
+      return next.every((g, i) => g === live[i]) ? self : any(...next);
+    },
   );
+  return self;
 }
 
 /**

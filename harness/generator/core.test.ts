@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { any, limit } from './combinators.js';
 import { generator, op, sequence, update } from './core.js';
+import { clients, onThreads } from './threads.js';
+import { stagger, timeLimit } from './time.js';
 import { Scheduler } from './scheduler.js';
 import { invocations, simulate } from './simulate.js';
 import { GeneratorError, type Context, type Gen, type GenEvent } from './types.js';
@@ -94,6 +97,32 @@ describe('generator values', () => {
   it('rejects values that are not generators with a message naming them', () => {
     expect(() => op({ value: 1 } as unknown as Gen, ctxAt(0, [0]))).toThrow(GeneratorError);
     expect(() => op({ value: 1 } as unknown as Gen, ctxAt(0, [0]))).toThrow(/not a generator: \{"value":1\}/);
+  });
+
+  it('an update that changes nothing below keeps the very same generator, at every level', () => {
+    // A leaf that changes only on 'ok' events, under each wrapper on a runner's path.
+    const leaf = (n: number): Gen => {
+      const self: Gen = generator(
+        `leaf(${n})`,
+        (ctx) => op({ f: 'x' }, ctx),
+        (_ctx, event) => (event.type === 'ok' ? leaf(n + 1) : self),
+      );
+      return self;
+    };
+    const tree = timeLimit(
+      60,
+      clients(
+        any(
+          limit(5, [leaf(0), { f: 'y' }]),
+          onThreads((t) => t === 1, stagger(0.001, leaf(1))),
+        ),
+      ),
+    );
+    const invoke: GenEvent = { type: 'invoke', f: 'x', process: 0, thread: 0, time: 0 };
+    const ok: GenEvent = { ...invoke, type: 'ok' };
+    const ctx = ctxAt(0, [0, 1]);
+    expect(update(tree, ctx, invoke)).toBe(tree);
+    expect(update(tree, ctx, ok)).not.toBe(tree);
   });
 
   it('built generators are frozen values', () => {

@@ -39,6 +39,25 @@ export function generator(
   return Object.freeze(gen);
 }
 
+/**
+ * A generator wrapping one child, whose update keeps the wrapper itself when the child comes back
+ * unchanged: most events (every invoke, completions of other keys' ops) concern nothing below, and
+ * then updating a deep tree allocates nothing. `rebuild` makes the wrapper around a changed child.
+ */
+export function wrapping(
+  name: string,
+  child: Gen,
+  opFn: (ctx: Context) => OpResult,
+  rebuild: (next: Gen) => Gen,
+  childContext: (ctx: Context) => Context = (ctx) => ctx,
+): Generator {
+  const self: Generator = generator(name, opFn, (ctx, event) => {
+    const next = update(child, childContext(ctx), event);
+    return next === child ? self : rebuild(next);
+  });
+  return self;
+}
+
 export function isGenerator(x: unknown): x is Generator {
   return typeof x === 'object' && x !== null && (x as Partial<Generator>)[GENERATOR] === true;
 }
@@ -56,7 +75,11 @@ export function op(gen: Gen, ctx: Context): OpResult {
 export function update(gen: Gen, ctx: Context, event: GenEvent): Gen {
   if (gen === null || gen === undefined) return null;
   if (isGenerator(gen)) return gen.update(ctx, event);
-  if (Array.isArray(gen)) return gen.length === 0 ? null : seqAt(gen, 0, gen[0]).update(ctx, event);
+  if (Array.isArray(gen)) {
+    if (gen.length === 0) return null;
+    const head = update(gen[0], ctx, event);
+    return head === gen[0] ? gen : rest(gen, 0, head);
+  }
   return gen; // plain ops and functions ignore events
 }
 
@@ -89,8 +112,9 @@ function fnOp(fn: GenFn, ctx: Context): OpResult {
  * never copied, so a long list of ops costs O(1) per op.
  */
 function seqAt(items: readonly Gen[], index: number, head: Gen): Generator {
-  return generator(
+  return wrapping(
     'sequence',
+    head,
     (ctx) => {
       let i = index;
       let g = head;
@@ -103,7 +127,7 @@ function seqAt(items: readonly Gen[], index: number, head: Gen): Generator {
       }
       return null;
     },
-    (ctx, event) => rest(items, index, update(head, ctx, event)),
+    (next) => rest(items, index, next),
   );
 }
 

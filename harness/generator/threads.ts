@@ -20,8 +20,11 @@ export function onThreads(keep: (thread: Thread) => boolean, gen: Gen, name = 'o
       if (res === null || res === 'pending') return res;
       return { op: res.op, gen: onThreads(keep, res.gen, name) };
     },
-    (ctx, event) =>
-      keep(event.thread) ? onThreads(keep, update(gen, restrict(ctx, keep), event), name) : self,
+    (ctx, event) => {
+      if (!keep(event.thread)) return self;
+      const next = update(gen, restrict(ctx, keep), event);
+      return next === gen ? self : onThreads(keep, next, name);
+    },
   );
   return self;
 }

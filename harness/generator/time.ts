@@ -1,6 +1,6 @@
 /** Combinators about time. Durations are given in seconds (as in test configs); times are ns. */
 import { forChild } from './context.js';
-import { generator, op, update } from './core.js';
+import { op, wrapping } from './core.js';
 import { fork, nextFloat } from './rng.js';
 import { GeneratorError, type Gen } from './types.js';
 
@@ -23,8 +23,9 @@ export function timeLimit(seconds: number, gen: Gen): Gen {
 
 function timeLimitFrom(dt: number, deadline: number | undefined, gen: Gen): Gen {
   if (gen == null) return null;
-  return generator(
+  return wrapping(
     'timeLimit',
+    gen,
     (ctx) => {
       const end = deadline ?? ctx.time + dt;
       if (ctx.time >= end) return null;
@@ -33,7 +34,7 @@ function timeLimitFrom(dt: number, deadline: number | undefined, gen: Gen): Gen 
       if (res.op.time >= end) return null;
       return { op: res.op, gen: timeLimitFrom(dt, end, res.gen) };
     },
-    (ctx, event) => timeLimitFrom(dt, deadline, update(gen, ctx, event)),
+    (next) => timeLimitFrom(dt, deadline, next),
   );
 }
 
@@ -61,8 +62,9 @@ export function delay(seconds: number, gen: Gen): Gen {
 
 function spaced(dt: number, jitter: boolean, next: number | undefined, gen: Gen): Gen {
   if (gen == null) return null;
-  return generator(
+  return wrapping(
     jitter ? 'stagger' : 'delay',
+    gen,
     (ctx) => {
       const res = op(gen, forChild(ctx, 0));
       if (res === null || res === 'pending') return res;
@@ -70,7 +72,7 @@ function spaced(dt: number, jitter: boolean, next: number | undefined, gen: Gen)
       const gap = jitter ? Math.floor(nextFloat(fork(ctx.rng, 1))[0] * 2 * dt) : dt;
       return { op: { ...res.op, time }, gen: spaced(dt, jitter, time + gap, res.gen) };
     },
-    (ctx, event) => spaced(dt, jitter, next, update(gen, ctx, event)),
+    (changed) => spaced(dt, jitter, next, changed),
   );
 }
 
