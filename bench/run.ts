@@ -28,11 +28,15 @@ const CONCURRENCY = Number(process.env.ZKCHECK_BENCH_CONCURRENCY ?? 10);
 const THREADS_PER_KEY = defaultConfig().threadsPerKey;
 const PROVIDER = (process.env.ZKCHECK_BENCH_PROVIDER ?? 'auto') as ProviderName | 'auto';
 
+interface Phase {
+  opsPerSecond: number;
+  cpuUsPerOp: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
 /** Each thread reads, writes and compare-and-sets its own znode as fast as replies come. */
-async function bareLoop(
-  ensemble: Ensemble,
-  round: number,
-): Promise<{ opsPerSecond: number; cpuUsPerOp: number; p50Ms: number }> {
+async function bareLoop(ensemble: Ensemble, round: number): Promise<Phase> {
   const sessions = await Promise.all(
     Array.from({ length: CONCURRENCY }, (_, t) =>
       ZkSession.connect(ensemble.connectString((t % ensemble.nodes.length) + 1)),
@@ -70,7 +74,8 @@ async function bareLoop(
   const ops = counts.reduce((a, b) => a + b, 0);
   latencies.sort((a, b) => a - b);
   const p50Ms = latencies[Math.floor(latencies.length / 2)];
-  return { opsPerSecond: ops / SECONDS, cpuUsPerOp: (used.user + used.system) / ops, p50Ms };
+  const p99Ms = latencies[Math.floor(latencies.length * 0.99)];
+  return { opsPerSecond: ops / SECONDS, cpuUsPerOp: (used.user + used.system) / ops, p50Ms, p99Ms };
 }
 
 /** Removes the registers a zkcheck phase made, so the next starts from fresh znodes at version 0. */
@@ -93,7 +98,7 @@ async function zkcheckPhase(
   ensemble: Ensemble,
   store: string,
   round: number,
-): Promise<{ opsPerSecond: number; cpuUsPerOp: number; p50Ms: number; valid: unknown }> {
+): Promise<Phase & { valid: unknown }> {
   await removeRegisters(ensemble);
   const outcome = await runTest(
     {
@@ -113,6 +118,7 @@ async function zkcheckPhase(
     opsPerSecond: stats.ops / SECONDS,
     cpuUsPerOp: (outcome.driveCpuMicros ?? NaN) / stats.ops,
     p50Ms: stats.latencyMs.all.p50,
+    p99Ms: stats.latencyMs.all.p99,
     valid: outcome.results.valid,
   };
 }
@@ -127,14 +133,10 @@ async function main(): Promise<void> {
       `bench:run: ${ensemble.provider} ensemble, 3 nodes, ${CONCURRENCY} clients, ${ROUNDS} rounds of bare loop and ` +
         `zkcheck run (${SECONDS} s each, no rate limit), then a last bare loop`,
     );
-    const line = (
-      label: string,
-      phase: { opsPerSecond: number; cpuUsPerOp: number; p50Ms: number },
-      extra = '',
-    ): void =>
+    const line = (label: string, phase: Phase, extra = ''): void =>
       console.log(
         `${label.padEnd(14)} ${phase.opsPerSecond.toFixed(0).padStart(5)} ops/s  harness CPU ${phase.cpuUsPerOp.toFixed(0)} µs/op  ` +
-          `p50 latency ${phase.p50Ms.toFixed(2)} ms${extra}`,
+          `latency p50 ${phase.p50Ms.toFixed(2)} ms, p99 ${phase.p99Ms.toFixed(2)} ms${extra}`,
       );
     // Warm-up, not counted: the servers' JIT is cold at first (their first seconds are the slowest).
     line('warm-up', await bareLoop(ensemble, -1));
