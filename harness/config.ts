@@ -24,6 +24,7 @@ export interface TestConfig {
   readMode: 'plain' | 'sync';
   threadsPerKey: number;
   opsPerKey: number;
+  readShare: number;
   nemesisInterval: number;
   nemesisDuration: number;
   recovery: number;
@@ -163,6 +164,15 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'ops on a register before its threads move to the next one',
     default: 300,
     min: 1,
+  },
+  {
+    key: 'readShare',
+    flag: '--read-share <fraction>',
+    kind: 'number',
+    help: 'share of register ops that are reads; writes and cas split the rest evenly',
+    default: 0.5,
+    min: 0,
+    max: 1,
   },
   {
     key: 'nemesisInterval',

@@ -133,10 +133,15 @@ for (const provider of ['local', 'docker'] as const) {
           '25',
           '--nemesis',
           'partition-follower',
+          // A follower's session stalls at its first write (forwarded to a leader it cannot
+          // reach), so stale reads come from the reads before it: a read-heavy mix and many short
+          // episodes make them near certain (seen: none in 1 of ~6 runs at half reads, 3 episodes).
           '--nemesis-interval',
-          '2',
+          '1',
           '--nemesis-duration',
-          '8',
+          '4',
+          '--read-share',
+          '0.9',
           '--read-mode',
           'plain',
           '--store',

@@ -93,6 +93,20 @@ describe('registerWorkload settings', () => {
     expect(workload.requiredFs).toEqual(['read', 'write', 'cas']);
   });
 
+  it('takes a read share, writes and cas splitting the rest', () => {
+    const { invokes } = run({ ...BASE, readShare: 0.9 }, 7, 1000);
+    const reads = invokes.filter((e) => e.f === 'read').length;
+    expect(reads).toBeGreaterThan(850);
+    expect(reads).toBeLessThan(950);
+    expect(invokes.filter((e) => e.f === 'cas').length).toBeGreaterThan(20);
+    const described = registerWorkload({ ...BASE, readShare: 0.9 }).describe();
+    expect(described.readShare).toBe(0.9);
+    expect(described.writeShare).toBeCloseTo(0.05, 12);
+    expect(() => registerWorkload({ ...BASE, readShare: 1.5 })).toThrow(
+      new WorkloadError('readShare must be a number from 0 to 1, got 1.5'),
+    );
+  });
+
   it('refuses an unknown read mode, listing the modes', () => {
     expect(() => registerWorkload({ ...BASE, readMode: 'strong' })).toThrow(
       new WorkloadError('read mode must be one of plain, sync, got "strong"'),
@@ -291,6 +305,10 @@ describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
     });
     expect((await session.getChildren('/registers')).children).toEqual(['40']);
     expect(big.describe().keysUsed).toBe(1);
+    // Now the root holds a register: a setup on this ensemble would start from the wrong state.
+    await expect(sync.setup(session)).rejects.toThrow(
+      new WorkloadError('/registers already holds 1 registers: the register workload needs a fresh ensemble'),
+    );
   });
 
   it('an op whose znode cannot be made is not sent: fail, NOT_SENT', async () => {

@@ -54,8 +54,7 @@ export function registerWorkload(options: WorkloadOptions): Workload {
     name: 'register',
     model: { name: 'zk-versioned-register' },
     requiredFs: ['read', 'write', 'cas'],
-    // A fresh ensemble's root (a retried setup may find it made by its first, lost, attempt).
-    setup: (session) => session.create(ROOT).then(() => undefined, ignoreExisting),
+    setup: (session) => createRoot(session),
     generator: () => registerSchedule(settings, groups),
     invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers),
     invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
@@ -81,6 +80,14 @@ function registerSettings(options: WorkloadOptions): RegisterSettings {
     }
     settings[name] = value as number;
   }
+  if (options.readShare !== undefined) {
+    const share = options.readShare;
+    if (typeof share !== 'number' || !(share >= 0 && share <= 1)) {
+      throw new WorkloadError(`readShare must be a number from 0 to 1, got ${JSON.stringify(share)}`);
+    }
+    settings.readShare = share;
+    settings.writeShare = (1 - share) / 2;
+  }
   return settings;
 }
 
@@ -89,8 +96,24 @@ function registerSettings(options: WorkloadOptions): RegisterSettings {
  * (NODE_EXISTS is fine: a sibling thread was first), so a run never runs out of keys and every op
  * meets a znode that started as {value: null, version: 0}, the model's initial state.
  */
-function ignoreExisting(error: unknown): void {
-  if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
+/**
+ * The root of a fresh ensemble. A retried setup may find it made by its first, lost, attempt; but
+ * registers already under it would not start at {value: null, version: 0}, the model's initial
+ * state, and could make a correct ZooKeeper look wrong: refuse them.
+ */
+async function createRoot(session: ZkSession): Promise<void> {
+  try {
+    await session.create(ROOT);
+    return;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
+  }
+  const { children } = await session.getChildren(ROOT);
+  if (children.length > 0) {
+    throw new WorkloadError(
+      `${ROOT} already holds ${children.length} registers: the register workload needs a fresh ensemble`,
+    );
+  }
 }
 
 class Registers {

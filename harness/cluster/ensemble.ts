@@ -96,6 +96,10 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
 }
 
 class RunningEnsemble implements Ensemble {
+  /** Whether a signal tears this ensemble down (else its owner handles signals). */
+  get stopsOnSignal(): boolean {
+    return this.opts.stopOnSignal !== false;
+  }
   readonly runId: string;
   readonly source: string;
   nodes: EnsembleNode[] = [];
@@ -353,7 +357,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let handlersInstalled = false;
 
 function onSignal(signal: NodeJS.Signals): void {
-  const stops = [...active].map((ensemble) => ensemble.stop().catch(() => undefined));
+  const mine = [...active].filter((ensemble) => ensemble.stopsOnSignal);
+  if (mine.length === 0) return; // their owners handle signals themselves
+  const stops = mine.map((ensemble) => ensemble.stop().catch(() => undefined));
   void Promise.all(stops).then(() => {
     // If nobody else handles the signal, behave as if we had not caught it: die by it.
     if (process.listenerCount(signal) === 1) {

@@ -130,6 +130,11 @@ export interface EnsembleOptions {
   syncLimit?: number;
   /** Wait for quorum before returning from start (default true) and how long (default 60 s). */
   waitForQuorum?: boolean;
+  /**
+   * Tear down on SIGINT/SIGTERM/SIGHUP (default true). A caller that handles signals itself (the
+   * runner lets ops in flight finish first) passes false; teardown at process exit stays.
+   */
+  stopOnSignal?: boolean;
   quorumTimeoutMs?: number;
   /** Extra JVM flags for every server. */
   jvmFlags?: string;

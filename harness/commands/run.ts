@@ -5,6 +5,7 @@
  * harness/config.ts; `--config FILE` gives a base that flags override.
  */
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import {
   ConfigError,
   SETTINGS,
@@ -83,7 +84,7 @@ Examples:
       'after',
       `
 Works on any run that left a history, also one whose harness crashed or was killed: the history
-is written line by line as the run goes.
+is appended as the run goes (a crash loses at most its last 10 ms).
 
 Exit status: 0 valid, 1 invalid, 2 unknown, 254 no such run or an unreadable history.`,
     )
@@ -132,6 +133,13 @@ async function runCommand(flags: Record<string, unknown>): Promise<number> {
   if (!outcome.results) return EXIT.harnessError;
   report(outcome.results, outcome.paths.dir);
   if (outcome.error && outcome.results.valid !== false) return EXIT.harnessError;
+  if (outcome.aborted && outcome.results.valid === true) {
+    // What ran is valid, but the test did not run as configured: that proves less than a verdict.
+    process.stdout.write(
+      '  interrupted before the end: the part that ran is valid; exit status 2 (unknown)\n',
+    );
+    return EXIT.unknown;
+  }
   return exitFor(outcome.results);
 }
 
@@ -167,10 +175,23 @@ async function analyzeCommand(
     if (error instanceof HistoryError) throw new UsageError(error.message);
     throw error;
   }
-  writeJsonAtomic(runPaths(dir).results, { ...results, reanalyzed: true });
+  // What only the run itself knew (it was interrupted, the harness failed) stays on record.
+  const before = previousResults(runPaths(dir).results);
+  const kept = { aborted: before.aborted, harnessError: before.harnessError };
+  writeJsonAtomic(runPaths(dir).results, { ...results, ...kept, reanalyzed: true });
   if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else report(results, dir);
   return exitFor(results);
+}
+
+/** The flags a stored results.json carries; none when it is missing or unreadable (it is replaced). */
+function previousResults(file: string): { aborted?: boolean; harnessError?: string } {
+  if (!existsSync(file)) return {};
+  try {
+    return readJson<{ aborted?: boolean; harnessError?: string }>(file);
+  } catch {
+    return {};
+  }
 }
 
 function report(results: RunResults, dir: string): void {

@@ -36,6 +36,7 @@ import { analyzeHistoryFile, type Counterexample, type RunResults } from './anal
 import { ClientPool } from './clients.js';
 import { HistoryRecorder } from './recorder.js';
 import { Progress } from './progress.js';
+import { handleInterrupts } from './interrupt.js';
 
 export interface RunOutcome {
   paths: RunPaths;
@@ -67,6 +68,7 @@ export function workloadFor(config: TestConfig): Workload {
     readMode: config.readMode,
     threadsPerKey: config.threadsPerKey,
     opsPerKey: config.opsPerKey,
+    readShare: config.readShare,
   });
 }
 
@@ -101,6 +103,16 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
 
   let ensemble: Ensemble | undefined;
   const outcome: RunOutcome = { paths, seed, aborted: false };
+  const interrupt = handleInterrupts({
+    out,
+    also: hooks.signal,
+    beforeExit: () =>
+      writeJsonAtomic(paths.test, {
+        ...testRecord,
+        status: 'interrupted',
+        endedAt: new Date().toISOString(),
+      }),
+  });
   try {
     // 2. the ensemble and the workload's znodes
     ensemble =
@@ -112,6 +124,8 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
         zkHome: config.zkHome,
         toxiproxyUrl: config.toxiproxyUrl,
         keepDirs: config.keepDirs,
+        // Signals are ours: ops in flight finish before the ensemble comes down.
+        stopOnSignal: false,
         log: (line) => {
           log(`ensemble: ${line}`);
           out(`  ${line}\n`);
@@ -127,18 +141,30 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
       intervalSeconds: config.nemesisInterval,
       durationSeconds: config.nemesisDuration,
     });
-    const driven = await drive({ config, workload, nemesis, ensemble, paths, seed, log, out, hooks });
+    const driven = await drive({
+      config,
+      workload,
+      nemesis,
+      ensemble,
+      paths,
+      seed,
+      log,
+      out,
+      hooks,
+      signal: interrupt.signal,
+    });
     outcome.aborted = driven.aborted;
     outcome.driveCpuMicros = driven.cpuMicros;
 
-    // 4. recovery, logs, teardown
-    await ensemble.waitForQuorum({ timeoutMs: 60_000 }).then(
-      () => log('ensemble recovered: one leader, every node serving'),
-      (error: Error) => {
-        log(`ensemble did not recover: ${error.message}`);
-        out(`  warning: the ensemble did not recover after the final phase: ${error.message}\n`);
-      },
-    );
+    // 4. recovery (not after an interrupt: the user asked to stop), logs, teardown
+    if (!driven.aborted)
+      await ensemble.waitForQuorum({ timeoutMs: 60_000 }).then(
+        () => log('ensemble recovered: one leader, every node serving'),
+        (error: Error) => {
+          log(`ensemble did not recover: ${error.message}`);
+          out(`  warning: the ensemble did not recover after the final phase: ${error.message}\n`);
+        },
+      );
   } catch (error) {
     outcome.error = (error as Error).message;
     log(`harness error: ${(error as Error).stack ?? String(error)}`);
@@ -167,6 +193,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     outcome.error ??= `checking ${paths.history}: ${(error as Error).message}`;
     log(`check failed: ${(error as Error).message}`);
   }
+  interrupt.dispose();
   testRecord.status = outcome.error ? 'harness-error' : outcome.aborted ? 'aborted' : 'done';
   testRecord.endedAt = new Date().toISOString();
   writeJsonAtomic(paths.test, testRecord);
@@ -219,6 +246,8 @@ interface DriveArgs {
   log: (line: string) => void;
   out: (text: string) => void;
   hooks: RunHooks;
+  /** Aborts the schedule (Ctrl-C): no new ops, those in flight finish. */
+  signal: AbortSignal;
 }
 
 /** The whole schedule: the main phase, then healing and recovery. */
@@ -248,14 +277,6 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
     timeLimitSeconds: config.timeLimit,
     active: () => nemesis.active(),
   });
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    args.out('\n  interrupted: stopping new ops, waiting for those in flight, then tearing down\n');
-    abort.abort();
-  };
-  args.hooks.signal?.addEventListener('abort', onSignal, { once: true });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
 
   const performClientOp = async (op: GenOp, thread: Thread): Promise<Completion> => {
     const node = pool.nodeOf(thread);
@@ -269,12 +290,16 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       ...workload.invokeFields?.(op),
     });
     let completion: Completion;
-    try {
-      const session = await pool.session(op.process, thread);
-      completion = await workload.invoke(session, op);
-    } catch (error) {
+    const session = await pool.session(op.process, thread).catch((error: Error) => error);
+    if (session instanceof Error) {
       // No session: the op was never sent, so it definitely did not happen.
-      completion = { type: 'fail', error: { name: 'NOT_CONNECTED', message: (error as Error).message } };
+      completion = { type: 'fail', error: { name: 'NOT_CONNECTED', message: session.message } };
+    } else {
+      // A workload should never reject; if it does, nobody knows whether the op was applied.
+      completion = await workload.invoke(session, op).catch((error: Error) => ({
+        type: 'info' as const,
+        error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) },
+      }));
     }
     if (completion.type === 'info') pool.retire(op.process);
     recorder.record({
@@ -316,7 +341,7 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       nemesis: nemesis.names.length > 0,
       clock,
       seed: args.seed,
-      signal: abort.signal,
+      signal: args.signal,
       invoke: (op, thread) => (thread === 'nemesis' ? performNemesisOp(op) : performClientOp(op, thread)),
       log: (message) => {
         args.log(message);
@@ -327,9 +352,6 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
     return { aborted: result.aborted, cpuMicros: used.user + used.system };
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    args.hooks.signal?.removeEventListener('abort', onSignal);
     await pool.closeAll();
     recorder.close();
   }
