@@ -161,7 +161,9 @@ for (const provider of ['local', 'docker'] as const) {
         expect(stdout).toMatch(
           /whole history linearizable\.* INVALID {2}\(allowed by ZooKeeper's documented guarantees\)/,
         );
-        expect(readFileSync(join(runDirOf(stdout), 'nemesis.log'), 'utf8')).toMatch(/isolate .* -> ok/);
+        expect(readFileSync(join(runDirOf(stdout), 'nemesis.log'), 'utf8')).toMatch(
+          /isolate "follower" -> ok [123]\n/,
+        );
         // The stale read, explained and drawn: the cycle in the report, a timeline page in the run.
         expect(stdout).toMatch(/a cycle of \d+ ops, each of which must come before the next/);
         const page = readFileSync(join(runDirOf(stdout), 'counterexamples', 'linearizable.html'), 'utf8');

@@ -325,7 +325,13 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       value: completion.value ?? op.value ?? null,
       error: completion.error,
     });
-    const line = `${new Date().toISOString()} ${op.f} ${JSON.stringify(op.value ?? null)} -> ${completion.type}${completion.error ? ` ${JSON.stringify(completion.error)}` : ''}`;
+    // The completion's value names what was hit ("isolate follower -> ok 2": node 2).
+    const hit =
+      completion.value !== undefined && completion.value !== op.value
+        ? ` ${JSON.stringify(completion.value)}`
+        : '';
+    const failure = completion.error ? ` ${JSON.stringify(completion.error)}` : '';
+    const line = `${new Date().toISOString()} ${op.f} ${JSON.stringify(op.value ?? null)} -> ${completion.type}${hit}${failure}`;
     appendFileSync(paths.nemesisLog, `${line}\n`);
     args.log(`nemesis: ${line}`);
     return completion;
