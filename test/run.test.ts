@@ -42,6 +42,7 @@ interface Results {
     byF: Record<string, { ok: number }>;
   };
   selfCheck: string[];
+  ensembleRecovered?: boolean;
 }
 
 function zkcheck(
@@ -96,6 +97,7 @@ for (const provider of ['local', 'docker'] as const) {
         const dir = runDirOf(stdout);
         const results = readResults(dir);
         expect(results.valid).toBe(true);
+        expect(results.ensembleRecovered).toBe(true);
         for (const c of results.claims) expect([c.claim, c.valid]).toEqual([c.claim, true]);
         for (const f of ['read', 'write', 'cas']) expect(results.stats.byF[f].ok).toBeGreaterThan(10);
         expect(results.stats.ops).toBeGreaterThan(20 * 100); // the default rate is 200 ops/s
@@ -155,6 +157,8 @@ for (const provider of ['local', 'docker'] as const) {
           promised: false,
           note: "allowed by ZooKeeper's documented guarantees",
         });
+        // Every isolated follower rejoined once healed.
+        expect(results.ensembleRecovered).toBe(true);
         for (const name of ['writes-linearizable', 'sequential', 'zookeeper']) {
           expect([name, claim(results, name).valid]).toEqual([name, true]);
         }

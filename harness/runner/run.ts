@@ -45,6 +45,8 @@ export interface RunOutcome {
   aborted: boolean;
   /** CPU time (user + system) this process spent while the schedule ran, µs. */
   driveCpuMicros?: number;
+  /** After the final phase: every node running, one leading, all serving (undefined: not checked). */
+  recovered?: boolean;
   /** The harness itself failed (the ensemble would not start, ...): the message. */
   error?: string;
 }
@@ -157,14 +159,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     outcome.driveCpuMicros = driven.cpuMicros;
 
     // 4. recovery (not after an interrupt: the user asked to stop), logs, teardown
-    if (!driven.aborted)
-      await ensemble.waitForQuorum({ timeoutMs: 60_000 }).then(
-        () => log('ensemble recovered: one leader, every node serving'),
-        (error: Error) => {
-          log(`ensemble did not recover: ${error.message}`);
-          out(`  warning: the ensemble did not recover after the final phase: ${error.message}\n`);
-        },
-      );
+    if (!driven.aborted) outcome.recovered = await checkRecovery(ensemble, log, out);
   } catch (error) {
     outcome.error = (error as Error).message;
     log(`harness error: ${(error as Error).stack ?? String(error)}`);
@@ -188,6 +183,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
       ...results,
       aborted: outcome.aborted,
       harnessError: outcome.error,
+      ensembleRecovered: outcome.recovered,
     });
   } catch (error) {
     outcome.error ??= `checking ${paths.history}: ${(error as Error).message}`;
@@ -198,6 +194,28 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
   testRecord.endedAt = new Date().toISOString();
   writeJsonAtomic(paths.test, testRecord);
   return outcome;
+}
+
+/**
+ * Whether the final phase left the ensemble whole: every node running (none left killed or
+ * paused by a failed heal), one leader, all serving. A run that leaves it broken says so.
+ */
+async function checkRecovery(
+  ensemble: Ensemble,
+  log: (line: string) => void,
+  out: (text: string) => void,
+): Promise<boolean> {
+  const down = ensemble.nodes.filter((node) => ensemble.state(node.id) !== 'running').map((node) => node.id);
+  try {
+    if (down.length > 0) throw new Error(`node(s) ${down.join(', ')} not running`);
+    await ensemble.waitForQuorum({ timeoutMs: 60_000, nodes: ensemble.nodes.map((node) => node.id) });
+    log('ensemble recovered: every node running, one leader, all serving');
+    return true;
+  } catch (error) {
+    log(`ensemble did not recover: ${(error as Error).message}`);
+    out(`  warning: the ensemble did not recover after the final phase: ${(error as Error).message}\n`);
+    return false;
+  }
 }
 
 async function ensembleRecord(ensemble: Ensemble): Promise<Record<string, unknown>> {
