@@ -46,6 +46,17 @@ const VALID = history(
 const verdicts = (results: Awaited<ReturnType<typeof analyzeHistory>>) =>
   Object.fromEntries(results.claims.map((c) => [c.claim, c.valid]));
 
+/** A read invoked after a write returned that still sees the initial empty znode: stale. */
+const stale = () =>
+  history(
+    [0, 'invoke', 'write', 1],
+    [0, 'ok', 'write', v(1, 1)],
+    [1, 'invoke', 'read', null],
+    [1, 'ok', 'read', v(null, 0)],
+    [0, 'invoke', 'cas', [1, 2]],
+    [0, 'ok', 'cas', v(2, 2)],
+  );
+
 describe('analyzeHistory', () => {
   it('finds a linearizable history valid on every claim', async () => {
     const results = await analyzeHistory(VALID, 'h.jsonl', OPTIONS);
@@ -65,16 +76,7 @@ describe('analyzeHistory', () => {
   });
 
   it('reports a stale read as not linearizable but allowed, and the run valid', async () => {
-    const stale = history(
-      [0, 'invoke', 'write', 1],
-      [0, 'ok', 'write', v(1, 1)],
-      // Invoked after the write returned, and still sees the initial empty znode.
-      [1, 'invoke', 'read', null],
-      [1, 'ok', 'read', v(null, 0)],
-      [0, 'invoke', 'cas', [1, 2]],
-      [0, 'ok', 'cas', v(2, 2)],
-    );
-    const results = await analyzeHistory(stale, 'h.jsonl', OPTIONS);
+    const results = await analyzeHistory(stale(), 'h.jsonl', OPTIONS);
     expect(verdicts(results)).toEqual({
       'writes-linearizable': true,
       sequential: true,
@@ -175,15 +177,7 @@ describe('analyzeHistoryFile', () => {
 
 describe('formatClaims', () => {
   it('prints one line per claim, aligned, with the note of an allowed violation', async () => {
-    const stale = history(
-      [0, 'invoke', 'write', 1],
-      [0, 'ok', 'write', v(1, 1)],
-      [1, 'invoke', 'read', null],
-      [1, 'ok', 'read', v(null, 0)],
-      [0, 'invoke', 'cas', [1, 2]],
-      [0, 'ok', 'cas', v(2, 2)],
-    );
-    const results = await analyzeHistory(stale, 'h.jsonl', OPTIONS);
+    const results = await analyzeHistory(stale(), 'h.jsonl', OPTIONS);
     const text = formatClaims(results);
     expect(text.endsWith('\n')).toBe(true);
     const all = text.slice(0, -1).split('\n');
