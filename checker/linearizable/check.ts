@@ -40,6 +40,11 @@ export function resolveModel(spec: ModelSpec | Model<unknown>): Model<unknown> {
   return model.stepAll ? (determinize(model) as Model<unknown>) : model;
 }
 
+/** The model the linearizability search runs: the model's own `searchModel` where it has one. */
+export function searchModelOf(model: Model<unknown>): Model<unknown> {
+  return model.searchModel ? resolveModel(model.searchModel()) : model;
+}
+
 /**
  * Checks that the model can read every op (known `f`, well-shaped values) before any search, so
  * that bad input is reported as such, naming the op, rather than as an inconsistency.
@@ -86,7 +91,7 @@ export async function checkLinearizable(
     results =
       workers > 0
         ? await runOnWorkers(parts, spec as ModelSpec, limits, workers)
-        : checkPartsInterleaved(parts, model, limits);
+        : checkPartsInterleaved(parts, searchModelOf(model), limits);
   } catch (error) {
     return unknownResult(ops.length, parts.length, started, `checker error: ${(error as Error).message}`);
   }

@@ -11,9 +11,11 @@
  *   soon as they are legal and never postponed: any order that linearizes such an op later can
  *   linearize it now instead, since it is pending (every op that must precede it is already
  *   linearized) and moving it changes no other op's state. So a failure after it is a failure of
- *   the configuration before it, and the search backtracks past it. This is NOT sound for an op
- *   that merely leaves the current state unchanged (a write of the value already held): moving
- *   it would drop its effect from the later point.
+ *   the configuration before it, and the search backtracks past it. This holds only where the
+ *   step leaves the state as it was: a search model whose states stand for sets (kv-appends.ts)
+ *   may let a read narrow the set, and such a step is searched like any other. Nor is it sound
+ *   for an op that merely leaves the current state unchanged (a write of the value already
+ *   held): moving it would drop its effect from the later point.
  * - Operations with an unknown outcome (`info`) have their return at infinity and need never be
  *   linearized: the search succeeds once every `ok` operation is.
  */
@@ -180,6 +182,8 @@ export function startSearch<S>(
         const op = entry >>> 1;
         const nextState = states.step(stateId, ops[op], op);
         if (nextState >= 0) {
+          // Forced only where the step left this very state: see "Read-only operations" above.
+          const forced = readOnly[op] === 1 && nextState === stateId;
           const word = op >>> 5;
           const bit = 1 << (op & 31);
           bits[word] |= bit;
@@ -187,7 +191,7 @@ export function startSearch<S>(
           if (memo.add(mix(nextHash, nextState), bits, nextState)) {
             stackEntry[depth] = entry;
             stackState[depth] = stateId;
-            stackForced[depth] = readOnly[op];
+            stackForced[depth] = forced ? 1 : 0;
             depth++;
             if (ops[op].status === 'ok') linearizedOk++;
             hash = nextHash;
@@ -198,7 +202,7 @@ export function startSearch<S>(
           }
           bits[word] &= ~bit;
           // A legal read-only op leading to an explored configuration: this one fails too (see above).
-          backtrack = readOnly[op] === 1;
+          backtrack = forced;
         }
         if (!backtrack) {
           entry = next[entry];

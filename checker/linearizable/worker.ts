@@ -3,7 +3,7 @@
  * Between turns it yields to the event loop so new parts can arrive.
  */
 import { parentPort } from 'node:worker_threads';
-import { resolveModel } from './check.js';
+import { resolveModel, searchModelOf } from './check.js';
 import { Interleaver } from './interleave.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 
@@ -34,7 +34,11 @@ parentPort?.on('message', (request: WorkerRequest) => {
     if (request.type === 'init') {
       const { deadlineEpoch, ...limits } = request.limits;
       const deadline = deadlineEpoch === undefined ? undefined : deadlineEpoch - performance.timeOrigin;
-      interleaver = new Interleaver(resolveModel(request.spec), { ...limits, deadline, meter: { bytes: 0 } });
+      interleaver = new Interleaver(searchModelOf(resolveModel(request.spec)), {
+        ...limits,
+        deadline,
+        meter: { bytes: 0 },
+      });
       return;
     }
     interleaver!.add(request.index, request.ops);

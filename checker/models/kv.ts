@@ -10,11 +10,13 @@
  * part's state holds one key. The state maps each key with a non-empty string to it (record keys
  * are JSON-encoded op keys, so 1 and "1" differ) and carries its hash, computed once when the
  * state is made: reads return the same state, and the search hashes every step's result.
- * `init`: an object of initial strings by key.
+ * `init`: an object of initial strings by key. The linearizability search runs kv-appends.ts
+ * instead (`searchModel`), which leaves concurrent appends unordered until a get orders them.
  */
 import type { Key, Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
 import { ModelError } from './model.js';
+import { kvAppendsModel } from './kv-appends.js';
 import { defaultPartition } from './partition.js';
 import { isPlainObject, knownOutput, malformed, render, unsupported } from './values.js';
 
@@ -94,6 +96,7 @@ export function kvModel(options: ModelOptions = {}): Model<KvState> {
       if (read !== undefined && read !== held) return `get returned ${render(read)} but ${holds}`;
       return `${op.f} is legal when ${holds}`;
     },
+    searchModel: () => kvAppendsModel(initial.values),
     validate(op) {
       if (!FS.includes(op.f)) return unsupported(NAME, op, FS).message;
       try {

@@ -52,6 +52,14 @@ export interface Model<S = unknown> {
    * step it. Lets a caller reject bad input (exit 254) before searching.
    */
   validate?(op: Operation): string | undefined;
+  /**
+   * An equivalent model for the linearizability search only: it finds exactly the histories this
+   * model does linearizable in real time, with states that stand for sets of this model's states,
+   * so the search meets fewer of them (kv: appends whose order no get has seen yet). Its states
+   * may read `op.call` and `op.ret`, so other checkers (sequential consistency) must not use it.
+   * Bad input is this model's to reject (`validate`) before a search.
+   */
+  searchModel?(): Model<unknown>;
 }
 
 /** Options every model factory accepts. */

@@ -131,7 +131,7 @@ function toHistory(planned: PlannedOp[], keyed: boolean): History {
 }
 
 function invokeValue(p: PlannedOp): unknown {
-  return p.f === 'read' || p.f === 'dequeue' ? null : p.value;
+  return p.f === 'read' || p.f === 'get' || p.f === 'dequeue' ? null : p.value;
 }
 
 /** A compare-and-set register with unique written values (read / write / cas). */
@@ -191,3 +191,26 @@ export const smallValueRegister: SimulatedObject<number | null> = {
   },
   execute: casRegister.execute,
 };
+
+/**
+ * Porcupine's kv object on one key: get / put / append on strings. With `tokens`, appended and
+ * put values are drawn from that list (repeats, prefixes of one another and "" included), else
+ * each is unique, as in Porcupine's logs ("x 3 7 y").
+ */
+export function kvStrings(tokens?: readonly string[]): SimulatedObject<string> {
+  const pick = (random: () => number, unique: number) =>
+    tokens ? tokens[Math.floor(random() * tokens.length)] : `x ${unique} y`;
+  return {
+    init: () => '',
+    nextOp(random, unique) {
+      const r = random();
+      if (r < 0.4) return { f: 'get', value: null };
+      return { f: r < 0.9 ? 'append' : 'put', value: pick(random, unique) };
+    },
+    execute(state, f, value) {
+      if (f === 'get') return { ok: true, output: state, state };
+      const next = f === 'put' ? (value as string) : state + (value as string);
+      return { ok: true, output: null, state: next };
+    },
+  };
+}
