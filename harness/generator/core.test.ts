@@ -14,7 +14,7 @@ function run(gen: Gen, threads = 2) {
 
 function ctxAt(time: number, free: number[], threads = 2): Context {
   const base = new Scheduler(null, { threads, nemesis: false, seed: 1 }).context(time);
-  return { ...base, free: new Set(free) };
+  return { ...base, free };
 }
 
 describe('generator values', () => {

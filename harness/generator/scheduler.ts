@@ -52,10 +52,12 @@ export class Scheduler {
   private readonly threadOf = new Map<Process, Thread>();
   private readonly running = new Map<Thread, GenOp>();
   /**
-   * Copies of `free` and `processes` for contexts, made once per change rather than once per
-   * poll: contexts stay snapshots, and a busy run does not copy both on every ask.
+   * Copies of `free` and `processes` for contexts, each made once per change rather than once per
+   * poll: contexts stay snapshots, and a busy run does not copy them on every ask. Processes
+   * change only after an `info`.
    */
-  private snapshot: { free: ReadonlySet<Thread>; processes: ReadonlyMap<Thread, Process> } | undefined;
+  private freeSnapshot: readonly Thread[] | undefined;
+  private processesSnapshot: ReadonlyMap<Thread, Process> | undefined;
 
   constructor(gen: Gen, options: SchedulerOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
@@ -82,12 +84,13 @@ export class Scheduler {
 
   /** The context generators see at `now` (a snapshot: later bookkeeping does not change it). */
   context(now: number): Context {
-    this.snapshot ??= { free: new Set(this.free), processes: new Map(this.processes) };
+    this.freeSnapshot ??= [...this.free];
+    this.processesSnapshot ??= new Map(this.processes);
     return {
       time: now,
       threads: this.threads,
-      free: this.snapshot.free,
-      processes: this.snapshot.processes,
+      free: this.freeSnapshot,
+      processes: this.processesSnapshot,
       threadCount: this.threadCount,
       rng: this.rng,
       seed: this.seed,
@@ -126,7 +129,7 @@ export class Scheduler {
     const started: GenOp = { ...res.op, time: now };
     this.gen = res.gen;
     this.free.delete(thread);
-    this.snapshot = undefined;
+    this.freeSnapshot = undefined;
     this.running.set(thread, started);
     this.rng = advance(this.rng);
     const event = eventOf(started, thread, 'invoke', now);
@@ -144,7 +147,7 @@ export class Scheduler {
     if (!started) throw new GeneratorError(`completion for thread ${String(thread)}, which runs nothing`);
     this.running.delete(thread);
     this.free.add(thread);
-    this.snapshot = undefined;
+    this.freeSnapshot = undefined;
     const event = eventOf(started, thread, completion.type, now);
     event.value = 'value' in completion ? completion.value : started.value;
     if (completion.error !== undefined) event.error = completion.error;
@@ -154,7 +157,7 @@ export class Scheduler {
       this.threadOf.delete(started.process);
       this.threadOf.set(next, thread);
       this.processes.set(thread, next);
-      this.snapshot = undefined;
+      this.processesSnapshot = undefined;
     }
     return event;
   }

@@ -3,7 +3,7 @@
  * groups of threads, and one copy of a generator per thread.
  */
 import { any, soonest } from './combinators.js';
-import { forChild, restrict, threadLabel } from './context.js';
+import { forChild, onlyThread, restrict, threadLabel } from './context.js';
 import { describe, generator, op, update } from './core.js';
 import { GeneratorError, type Context, type Gen, type Generator, type Thread } from './types.js';
 
@@ -90,23 +90,39 @@ function reserved(counts: readonly number[], gens: readonly Gen[]): Gen {
 
 /** The narrowed context of each reserved group, then of the rest. */
 function reservedScopes(ctx: Context, counts: readonly number[]): Context[] {
+  return groupMembership(ctx.threads, counts).map((keep) => restrict(ctx, keep));
+}
+
+/** Per `counts` (the same array for the life of a reserve), the groups' predicates for a thread list. */
+const memberships = new WeakMap<
+  readonly number[],
+  { of: readonly Thread[]; keeps: Array<(t: Thread) => boolean> }
+>();
+
+function groupMembership(
+  threads: readonly Thread[],
+  counts: readonly number[],
+): Array<(t: Thread) => boolean> {
+  const cached = memberships.get(counts);
+  if (cached?.of === threads) return cached.keeps;
   const total = counts.reduce((a, b) => a + b, 0);
-  if (ctx.threads.length <= total) {
+  if (threads.length <= total) {
     throw new GeneratorError(
       `reserve(${counts.join(', ')}) needs more than ${total} threads (the rest run the last generator), ` +
-        `but has ${ctx.threads.length}`,
+        `but has ${threads.length}`,
     );
   }
-  const scopes: Context[] = [];
+  const keeps: Array<(t: Thread) => boolean> = [];
   let start = 0;
   for (const n of counts) {
-    const group = new Set(ctx.threads.slice(start, start + n));
-    scopes.push(restrict(ctx, (t) => group.has(t)));
+    const group = new Set(threads.slice(start, start + n));
+    keeps.push((t) => group.has(t));
     start += n;
   }
-  const others = new Set(ctx.threads.slice(start));
-  scopes.push(restrict(ctx, (t) => others.has(t)));
-  return scopes;
+  const others = new Set(threads.slice(start));
+  keeps.push((t) => others.has(t));
+  memberships.set(counts, { of: threads, keeps });
+  return keeps;
 }
 
 /**
@@ -134,9 +150,4 @@ function perThread(original: Gen, states: ReadonlyMap<Thread, Gen>): Gen {
     },
   );
   return self;
-}
-
-/** `ctx` narrowed to one thread (cheaper than `restrict` when called for every thread). */
-function onlyThread(ctx: Context, thread: Thread): Context {
-  return { ...ctx, threads: [thread], free: ctx.free.has(thread) ? new Set([thread]) : new Set() };
 }

@@ -65,8 +65,12 @@ export interface Context {
   readonly time: number;
   /** Threads in this generator's scope: numbers ascending, then `'nemesis'`. */
   readonly threads: readonly Thread[];
-  /** Free threads in scope, longest-idle first (so picking the first one is fair). */
-  readonly free: ReadonlySet<Thread>;
+  /**
+   * Free threads in scope, longest-idle first (so picking the first one is fair). An array, not a
+   * set: every op narrows it once per level of the generator tree, and a short array is the
+   * cheapest thing to filter.
+   */
+  readonly free: readonly Thread[];
   /** Current process of every thread (all threads, not just those in scope). */
   readonly processes: ReadonlyMap<Thread, Process>;
   /** Number of client threads in the whole run: an `info` moves process p to p + threadCount. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readHistoryFile } from '../../checker/history/read.js';
 import { checkWellFormed } from '../../checker/history/wellformed.js';
@@ -18,6 +19,40 @@ function recorder(path = fresh()): HistoryRecorder {
 }
 
 describe('HistoryRecorder', () => {
+  it('writes exactly what JSON.stringify writes for the same fields, whatever the values', () => {
+    const json = fc.jsonValue();
+    const op = fc.record(
+      {
+        process: fc.oneof(fc.nat(), fc.constant('nemesis' as const)),
+        type: fc.constantFrom('invoke' as const, 'ok' as const, 'fail' as const, 'info' as const),
+        f: fc.string(),
+        key: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)),
+        value: fc.oneof(json, fc.constant(undefined)),
+        error: fc.oneof(json, fc.constant(undefined)),
+        node: fc.oneof(fc.nat(), fc.constant(undefined)),
+        'odd "name"': fc.oneof(fc.string(), fc.constant(undefined)),
+        time: fc.constant(-1),
+      },
+      { requiredKeys: ['process', 'type', 'f'] },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 20 }), (ops) => {
+        const rec = recorder();
+        for (const o of ops) rec.record(o as never);
+        rec.close();
+        const expected = ops.map((o, index) => {
+          const { process, type, f, key, value, error, time: _ignored, ...extra } = o;
+          const line: Record<string, unknown> = { index, time: 100 * (index + 1), process, type, f, key };
+          line.value = value ?? null;
+          line.error = error;
+          return JSON.stringify(Object.assign(line, extra));
+        });
+        expect(readFileSync(rec.path, 'utf8')).toBe(expected.map((line) => `${line}\n`).join(''));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('writes one JSON object per line, with a dense index and the clock time', () => {
     const rec = recorder();
     expect(rec.record({ process: 0, type: 'invoke', f: 'write', key: 3, value: 1 })).toBe(0);
