@@ -3,14 +3,17 @@
  * client loop doing the same on the same ensemble, in one run: bare, zkcheck, bare, zkcheck, ...,
  * bare. Each zkcheck phase is compared with the mean of the bare loops on either side of it, since
  * the ensemble's speed drifts during a run (its logs and snapshots grow); the median of those
- * ratios is the result. A first bare loop warms the servers up and is not counted. The bare loop
+ * ratios is the result. A first bare loop and a first zkcheck run warm the servers' and the
+ * harness's JIT up and are not counted. Many short rounds rather than a few long ones: the
+ * ensemble's speed swings by ±20% from one phase to the next on this machine, and a median of
+ * more pairs is steadier. The bare loop
  * does what the register workload does, minus the harness: the same sessions (one per thread, on
  * node (t mod 3) + 1's client proxy), the same op mix (half reads, a quarter writes, a quarter cas
  * at the last version seen), the same sharing (threadsPerKey threads per znode). Neither side is
  * rate limited. Also printed: the CPU the harness process used per op on each side, since on a
  * 2-core machine every cycle of ours is one the servers do not get. Target: zkcheck / bare >= 0.9.
  *
- * Environment: ZKCHECK_BENCH_SECONDS per phase (default 10), ZKCHECK_BENCH_ROUNDS (default 5),
+ * Environment: ZKCHECK_BENCH_SECONDS per phase (default 5), ZKCHECK_BENCH_ROUNDS (default 12),
  * ZKCHECK_BENCH_CONCURRENCY (default 10), ZKCHECK_BENCH_PROVIDER (default auto).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +25,8 @@ import type { Ensemble, ProviderName } from '../harness/cluster/types.js';
 import { defaultConfig } from '../harness/config.js';
 import { runTest } from '../harness/runner/run.js';
 
-const SECONDS = Number(process.env.ZKCHECK_BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.ZKCHECK_BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 12);
 const CONCURRENCY = Number(process.env.ZKCHECK_BENCH_CONCURRENCY ?? 10);
 const THREADS_PER_KEY = defaultConfig().threadsPerKey;
 const PROVIDER = (process.env.ZKCHECK_BENCH_PROVIDER ?? 'auto') as ProviderName | 'auto';
@@ -143,11 +146,14 @@ async function main(): Promise<void> {
     );
     const line = (label: string, phase: Phase, extra = ''): void =>
       console.log(
-        `${label.padEnd(14)} ${phase.opsPerSecond.toFixed(0).padStart(5)} ops/s  harness CPU ${phase.cpuUsPerOp.toFixed(0)} µs/op  ` +
+        `${label.padEnd(16)} ${phase.opsPerSecond.toFixed(0).padStart(5)} ops/s  harness CPU ${phase.cpuUsPerOp.toFixed(0)} µs/op  ` +
           `latency p50 ${phase.p50Ms.toFixed(2)} ms, p99 ${phase.p99Ms.toFixed(2)} ms${extra}`,
       );
-    // Warm-up, not counted: the servers' JIT is cold at first (their first seconds are the slowest).
-    line('warm-up', await bareLoop(ensemble, -1));
+    // Warm-up, not counted: the servers' JIT is cold at first (their first seconds are the
+    // slowest), and so is the harness's (the first zkcheck run compiles the generator, the
+    // recorder and the checker as it goes).
+    line('warm-up bare', await bareLoop(ensemble, -1));
+    line('warm-up zkcheck', await zkcheckPhase(ensemble, store, 0));
     let bare = await bareLoop(ensemble, 0);
     line('bare loop', bare);
     const ratios: number[] = [];

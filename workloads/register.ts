@@ -123,6 +123,10 @@ class Registers {
     return this.created.size;
   }
 
+  made(key: number): boolean {
+    return this.created.has(key);
+  }
+
   /** Undefined when the znode exists; else why it could not be made (the op is then not sent). */
   async ensure(session: ZkSession, key: number): Promise<string | undefined> {
     if (this.created.has(key)) return undefined;
@@ -245,7 +249,10 @@ async function performRegisterOp(
   registers: Registers,
 ): Promise<Completion> {
   const path = pathOf(Number(op.key));
-  const notMade = await registers.ensure(session, Number(op.key));
+  // Only a key's first ops wait for its znode; the rest go straight out.
+  const notMade = registers.made(Number(op.key))
+    ? undefined
+    : await registers.ensure(session, Number(op.key));
   // The op itself was never sent: it definitely did not happen.
   if (notMade) return { type: 'fail', error: { name: 'NOT_SENT', message: notMade } };
   switch (op.f) {

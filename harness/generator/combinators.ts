@@ -115,23 +115,32 @@ export function any(...gens: Gen[]): Gen {
     'any',
     (ctx) =>
       soonest(
+        ctx.time,
         live,
         (g, i) => op(g, forChild(ctx, i)),
         (next) => any(...next),
       ),
     (ctx, event) => {
-      const next = live.map((g) => update(g, ctx, event));
-      return next.every((g, i) => g === live[i]) ? self : any(...next);
+      // Most events change no child (every invoke, most completions): allocate only on a change.
+      let next: Gen[] | undefined;
+      for (let i = 0; i < live.length; i++) {
+        const child = update(live[i], ctx, event);
+        if (child !== live[i]) (next ??= live.slice())[i] = child;
+      }
+      return next ? any(...next) : self;
     },
   );
   return self;
 }
 
 /**
- * Asks every live child for an op and returns the soonest (ties: lowest index). `rebuild` gets the
- * children with the chosen one advanced and those found exhausted set to null.
+ * Asks the live children for an op and returns the soonest (ties: lowest index). An op already
+ * due (its time not after the context's) counts as due now: nothing can be sooner, so the first
+ * child with one wins and the children after it are not asked. `rebuild` gets the children with
+ * the chosen one advanced and those found exhausted set to null.
  */
 export function soonest(
+  now: number,
   children: readonly Gen[],
   ask: (child: Gen, i: number) => OpResult,
   rebuild: (next: Gen[]) => Gen,
@@ -144,7 +153,10 @@ export function soonest(
     const res = ask(children[i], i);
     if (res === 'pending') pending = true;
     else if (res === null) next[i] = null;
-    else if (best === undefined || res.op.time < best.op.time) best = { i, ...res };
+    else if (best === undefined || res.op.time < best.op.time) {
+      best = { i, ...res };
+      if (res.op.time <= now) break;
+    }
   }
   if (!best) return pending ? 'pending' : null;
   next[best.i] = best.gen;

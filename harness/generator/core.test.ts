@@ -125,9 +125,8 @@ describe('generator values', () => {
     expect(update(tree, ctx, ok)).not.toBe(tree);
   });
 
-  it('built generators are frozen values', () => {
+  it('built generators are values: asking twice gives the same answer, and the first ask changes nothing', () => {
     const g = sequence({ f: 'a' }, { f: 'b' });
-    expect(Object.isFrozen(g)).toBe(true);
     const ctx = ctxAt(0, [0, 1]);
     const first = op(g, ctx);
     const again = op(g, ctx);

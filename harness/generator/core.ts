@@ -24,19 +24,37 @@ import {
   type OpSpec,
 } from './types.js';
 
+/**
+ * A generator made of two functions. A class rather than a frozen literal: the scheduler makes
+ * several generators per op, and one allocation of a known shape is the cheapest there is.
+ * Immutable by contract (nothing in the library assigns to one after it is made).
+ */
+class CodeGenerator implements Generator {
+  declare readonly [GENERATOR]: true;
+  readonly update: (ctx: Context, event: GenEvent) => Gen;
+
+  constructor(
+    readonly name: string,
+    readonly op: (ctx: Context) => OpResult,
+    update: ((ctx: Context, event: GenEvent) => Gen) | undefined,
+  ) {
+    this.update = update ?? ignoreEvent;
+  }
+}
+Object.defineProperty(CodeGenerator.prototype, GENERATOR, { value: true });
+
+/** The default update: events change nothing (called as a method, so `this` is the generator). */
+function ignoreEvent(this: Generator): Gen {
+  return this;
+}
+
 /** Builds a generator from its two functions (update defaults to ignoring events). */
 export function generator(
   name: string,
   opFn: (ctx: Context) => OpResult,
   updateFn?: (ctx: Context, event: GenEvent) => Gen,
 ): Generator {
-  const gen: Generator = {
-    [GENERATOR]: true,
-    name,
-    op: opFn,
-    update: updateFn ?? (() => gen),
-  };
-  return Object.freeze(gen);
+  return new CodeGenerator(name, opFn, updateFn);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * A small seeded PRNG that is an immutable value: every draw returns the value and the next state,
- * so generators stay pure and a run replays from its seed.
+ * so generators stay pure and a run replays from its seed. States are readonly by type, not
+ * frozen: the scheduler makes several per op, and freezing each costs more than the draw.
  *
  * Draws use xoshiro128** (32-bit state words, period 2^128 - 1). Seeding and `fork` mix their inputs
  * through a splitmix32-style finaliser so nearby seeds and labels give unrelated streams.
@@ -26,14 +27,12 @@ function fmix32(x: number): number {
 
 /** Four state words from one 32-bit hash (splitmix32 steps); never the all-zero state. */
 function stateFrom(hash: number): Rng {
-  const words: number[] = [];
-  let s = hash >>> 0;
-  for (let i = 0; i < 4; i++) {
-    s = (s + GOLDEN) >>> 0;
-    words.push(fmix32(s));
-  }
-  if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1;
-  return Object.freeze({ a: words[0], b: words[1], c: words[2], d: words[3] });
+  const s = hash >>> 0;
+  const a = fmix32((s + GOLDEN) >>> 0);
+  const b = fmix32((s + 2 * GOLDEN) >>> 0);
+  const c = fmix32((s + 3 * GOLDEN) >>> 0);
+  const d = fmix32((s + 4 * GOLDEN) >>> 0);
+  return { a: (a | b | c | d) === 0 ? 1 : a, b, c, d };
 }
 
 /** A stream from a seed: any safe integer (negative seeds and seeds above 2^32 are distinct). */
@@ -59,7 +58,7 @@ export function nextUint32(rng: Rng): [number, Rng] {
   const a2 = (a ^ d2) >>> 0;
   c2 = (c2 ^ t) >>> 0;
   d2 = rotl(d2, 11);
-  return [out, Object.freeze({ a: a2, b: b2, c: c2, d: d2 })];
+  return [out, { a: a2, b: b2, c: c2, d: d2 }];
 }
 
 /** A float in [0, 1) with 32 bits of randomness. */

@@ -75,13 +75,16 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
       return Promise.resolve({ type: 'ok' });
     }
     result.invoked += 1;
-    return Promise.resolve()
-      .then(() => options.invoke(op, thread))
-      .then(checkCompletion)
-      .catch((error: unknown) => ({
-        type: 'info',
-        error: error instanceof Error ? error.message : String(error),
-      }));
+    let call: Promise<Completion>;
+    try {
+      call = Promise.resolve(options.invoke(op, thread)); // the same promise when it is one
+    } catch (error) {
+      call = Promise.reject(error as Error);
+    }
+    return call.then(checkCompletion).catch((error: unknown) => ({
+      type: 'info',
+      error: error instanceof Error ? error.message : String(error),
+    }));
   };
   const dispatch = (op: GenOp, thread: Thread): void => {
     inFlight += 1;

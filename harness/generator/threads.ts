@@ -74,6 +74,7 @@ function reserved(counts: readonly number[], gens: readonly Gen[]): Gen {
     (ctx) => {
       const scopes = reservedScopes(ctx, counts);
       return soonest(
+        ctx.time,
         gens,
         (g, i) => op(g, forChild(scopes[i], i)),
         (next) => reserved(counts, next),
@@ -139,6 +140,7 @@ function perThread(original: Gen, states: ReadonlyMap<Thread, Gen>): Gen {
     'eachThread',
     (ctx) =>
       soonest(
+        ctx.time,
         ctx.threads.map(copyOf),
         (g, i) => op(g, forChild(onlyThread(ctx, ctx.threads[i]), threadLabel(ctx.threads[i]))),
         (next) => perThread(original, new Map(ctx.threads.map((t, i) => [t, next[i]]))),

@@ -10,6 +10,8 @@ import type { Process, Thread } from '../generator/types.js';
 
 export class ClientPool {
   private readonly sessions = new Map<Process, Promise<ZkSession>>();
+  /** The sessions that have connected, for the fast path of `session`. */
+  private readonly connected = new Map<Process, ZkSession>();
 
   constructor(
     private readonly ensemble: Ensemble,
@@ -23,7 +25,16 @@ export class ClientPool {
   }
 
   /** The process's session, connected on first use (and again if it broke). Rejects if it cannot connect. */
-  async session(process: Process, thread: Thread): Promise<ZkSession> {
+  session(process: Process, thread: Thread): ZkSession | Promise<ZkSession> {
+    // Nearly every op finds its session connected: answer without a promise (a reply's way back
+    // to the next request is the harness's hot path).
+    const ready = this.connected.get(process);
+    if (ready?.usable) return ready;
+    return this.connect(process, thread);
+  }
+
+  private async connect(process: Process, thread: Thread): Promise<ZkSession> {
+    this.connected.delete(process);
     const existing = this.sessions.get(process);
     if (existing) {
       const session = await existing.catch(() => undefined);
@@ -33,7 +44,12 @@ export class ClientPool {
     }
     const connecting = ZkSession.connect(this.ensemble.connectString(this.nodeOf(thread)), this.options);
     this.sessions.set(process, connecting);
-    connecting.catch(() => this.sessions.delete(process));
+    connecting.then(
+      (session) => {
+        if (this.sessions.get(process) === connecting) this.connected.set(process, session);
+      },
+      () => this.sessions.delete(process),
+    );
     return connecting;
   }
 
@@ -41,12 +57,14 @@ export class ClientPool {
   retire(process: Process): void {
     const session = this.sessions.get(process);
     this.sessions.delete(process);
+    this.connected.delete(process);
     void session?.then((s) => s.close()).catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.connected.clear();
     await Promise.all(all.map((s) => s.then((session) => session.close()).catch(() => undefined)));
   }
 }

@@ -69,6 +69,28 @@ describe('HistoryRecorder', () => {
     ]);
   });
 
+  it('keeps the line of an op whose value JSON cannot encode, with the value as a string', () => {
+    const rec = recorder();
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    rec.record({ process: 0, type: 'invoke', f: 'write', value: 10n });
+    rec.record({ process: 0, type: 'ok', f: 'write', value: cycle, node: 1 });
+    rec.close();
+    const lines = readFileSync(rec.path, 'utf8').trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { index: 0, time: 100, process: 0, type: 'invoke', f: 'write', value: 'unencodable: 10' },
+      {
+        index: 1,
+        time: 200,
+        process: 0,
+        type: 'ok',
+        f: 'write',
+        value: 'unencodable: [object Object]',
+        node: 1,
+      },
+    ]);
+  });
+
   it('records a missing value as null and keeps errors and extra fields', () => {
     const rec = recorder();
     rec.record({ process: 1, type: 'invoke', f: 'read', key: 0, value: undefined, sync: true, node: 2 });

@@ -1,6 +1,6 @@
 /**
  * The history recorder: every op is appended to history.jsonl as it is invoked and as it
- * completes, one JSON object per line. Lines are written in batches (every 10 ms, or at 64 KiB)
+ * completes, one JSON object per line. Lines are written in batches (every 10 ms, or at 512 ops)
  * rather than one system call each, which on a 2-core machine gives the servers back the time;
  * a batch is flushed synchronously on close and on process exit. So a crash loses at most the
  * last few milliseconds of ops (SIGKILL: the last batch), never a line in the middle, and the
@@ -12,7 +12,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Process } from '../../checker/history/types.js';
 
 const FLUSH_EVERY_MS = 10;
-const FLUSH_AT_BYTES = 64 * 1024;
+/** About 64 KiB of lines: a batch this large is written at once. */
+const FLUSH_AT_OPS = 512;
 /** Fields a line always has, written first and in this order; everything else follows. */
 const OWN_FIELDS = new Set(['index', 'time', 'process', 'type', 'f', 'key', 'value', 'error']);
 
@@ -31,8 +32,13 @@ export class HistoryRecorder {
   private readonly fd: number;
   private index = 0;
   private closed = false;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /**
+   * Ops recorded and not yet written, with their index and time. They are encoded when written,
+   * not when recorded: record() sits between a reply and the next request, and every µs there
+   * is a µs the servers wait. Recorded ops are never mutated afterwards (ops, replies and errors
+   * are fresh objects), so encoding later writes what was recorded.
+   */
+  private pending: Array<{ index: number; time: number; op: RecordedOp }> = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushOnExit = (): void => this.flush();
 
@@ -52,24 +58,12 @@ export class HistoryRecorder {
 
   /**
    * Appends one op; returns its index. Index and time are ours (fields of those names in `op` are
-   * ignored); fields that are undefined are left out, as JSON.stringify leaves them out. The line
-   * is written field by field rather than by stringifying a copy of `op`: this runs twice per op.
+   * ignored); fields that are undefined are left out, as JSON.stringify leaves them out.
    */
   record(op: RecordedOp): number {
     if (this.closed) throw new Error(`history ${this.path} is closed`);
-    let text = `{"index":${this.index},"time":${this.time()},"process":${JSON.stringify(op.process)},"type":${JSON.stringify(op.type)},"f":${JSON.stringify(op.f)}`;
-    if (op.key !== undefined) text += `,"key":${JSON.stringify(op.key)}`;
-    text += `,"value":${JSON.stringify(op.value ?? null) ?? 'null'}`;
-    if (op.error !== undefined) text += `,"error":${JSON.stringify(op.error)}`;
-    for (const name in op) {
-      if (OWN_FIELDS.has(name)) continue;
-      const encoded = JSON.stringify(op[name]);
-      if (encoded !== undefined) text += `,${JSON.stringify(name)}:${encoded}`;
-    }
-    text += '}\n';
-    this.pending.push(text);
-    this.pendingBytes += text.length;
-    if (this.pendingBytes >= FLUSH_AT_BYTES) this.flush();
+    this.pending.push({ index: this.index, time: this.time(), op });
+    if (this.pending.length >= FLUSH_AT_OPS) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
     return this.index++;
   }
@@ -79,9 +73,9 @@ export class HistoryRecorder {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0 || this.closed) return;
-    const text = this.pending.join('');
+    let text = '';
+    for (const { index, time, op } of this.pending) text += lineOf(index, time, op);
     this.pending = [];
-    this.pendingBytes = 0;
     writeSync(this.fd, text);
   }
 
@@ -92,4 +86,41 @@ export class HistoryRecorder {
     process.removeListener('exit', this.flushOnExit);
     closeSync(this.fd);
   }
+}
+
+/**
+ * The line for an op. A value JSON cannot encode (a BigInt, a cycle) must not lose the line, or
+ * the history would have an invoke without its completion: such values are written as strings.
+ */
+function lineOf(index: number, time: number, op: RecordedOp): string {
+  try {
+    return encodeLine(index, time, op);
+  } catch {
+    const safe: RecordedOp = { process: op.process, type: op.type, f: op.f, value: null };
+    for (const name in op) safe[name] = encodable(op[name]) ? op[name] : `unencodable: ${String(op[name])}`;
+    return encodeLine(index, time, safe);
+  }
+}
+
+function encodable(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One history line, field by field (cheaper than stringifying a copy of `op`). */
+function encodeLine(index: number, time: number, op: RecordedOp): string {
+  let text = `{"index":${index},"time":${time},"process":${JSON.stringify(op.process)},"type":${JSON.stringify(op.type)},"f":${JSON.stringify(op.f)}`;
+  if (op.key !== undefined) text += `,"key":${JSON.stringify(op.key)}`;
+  text += `,"value":${JSON.stringify(op.value ?? null) ?? 'null'}`;
+  if (op.error !== undefined) text += `,"error":${JSON.stringify(op.error)}`;
+  for (const name in op) {
+    if (OWN_FIELDS.has(name)) continue;
+    const encoded = JSON.stringify(op[name]);
+    if (encoded !== undefined) text += `,${JSON.stringify(name)}:${encoded}`;
+  }
+  return `${text}}\n`;
 }

@@ -308,7 +308,8 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       ...workload.invokeFields?.(op),
     });
     let completion: Completion;
-    const session = await pool.session(op.process, thread).catch((error: Error) => error);
+    const pending = pool.session(op.process, thread);
+    const session = pending instanceof ZkSession ? pending : await pending.catch((error: Error) => error);
     if (session instanceof Error) {
       // No session: the op was never sent, so it definitely did not happen.
       completion = { type: 'fail', error: { name: 'NOT_CONNECTED', message: session.message } };
