@@ -134,7 +134,12 @@ async function zkcheckPhase(
   };
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median; for an even count, the mean of the two middle values. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 async function main(): Promise<void> {
   const ensemble = await startEnsemble({ size: 3, provider: PROVIDER });

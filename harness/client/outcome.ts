@@ -111,12 +111,11 @@ export type Completion<T> =
   | { type: 'fail' | 'info'; error: { name: string; code?: number; message: string } };
 
 /** Awaits a call and turns it into a history completion by the rules above. */
-export async function complete<T>(kind: OpKind, call: Promise<T>): Promise<Completion<T>> {
-  try {
-    return { type: 'ok', value: await call };
-  } catch (error) {
-    return { type: classify(error, kind), error: errorForHistory(error) };
-  }
+export function complete<T>(kind: OpKind, call: Promise<T>): Promise<Completion<T>> {
+  return call.then(
+    (value): Completion<T> => ({ type: 'ok', value }),
+    (error: unknown): Completion<T> => ({ type: classify(error, kind), error: errorForHistory(error) }),
+  );
 }
 
 export function errorForHistory(error: unknown): { name: string; code?: number; message: string } {

@@ -81,10 +81,7 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
     } catch (error) {
       call = Promise.reject(error as Error);
     }
-    return call.then(checkCompletion).catch((error: unknown) => ({
-      type: 'info',
-      error: error instanceof Error ? error.message : String(error),
-    }));
+    return call.then(checkCompletion).then(undefined, asUnknownOutcome);
   };
   const dispatch = (op: GenOp, thread: Thread): void => {
     inFlight += 1;
@@ -139,8 +136,13 @@ export async function runGenerator(options: DriverOptions): Promise<DriverResult
   }
 }
 
+/** An invoke that rejected, or returned no completion: nobody knows whether the op happened. */
+function asUnknownOutcome(error: unknown): Completion {
+  return { type: 'info', error: error instanceof Error ? error.message : String(error) };
+}
+
 function checkCompletion(c: Completion): Completion {
-  if (c === null || typeof c !== 'object' || !['ok', 'fail', 'info'].includes(c.type)) {
+  if (c === null || typeof c !== 'object' || (c.type !== 'ok' && c.type !== 'fail' && c.type !== 'info')) {
     throw new GeneratorError(
       `invoke returned ${JSON.stringify(c)}, not a completion of type ok, fail or info`,
     );

@@ -126,7 +126,8 @@ export class Scheduler {
         `generator emitted ${describe(res.op)} but process ${String(res.op.process)} is not free`,
       );
     }
-    const started: GenOp = { ...res.op, time: now };
+    // Ops are values: copy one only to stamp it (most are asked for at `now` already).
+    const started: GenOp = res.op.time === now ? res.op : { ...res.op, time: now };
     this.gen = res.gen;
     this.free.delete(thread);
     this.freeSnapshot = undefined;

@@ -88,6 +88,19 @@ export class HistoryRecorder {
   }
 }
 
+/** Names and keys repeat on every line: each string is encoded once. */
+const encodedStrings = new Map<string, string>();
+
+function encodeAtom(value: string | number): string {
+  if (typeof value === 'number') return JSON.stringify(value);
+  let encoded = encodedStrings.get(value);
+  if (encoded === undefined) {
+    encoded = JSON.stringify(value);
+    if (encodedStrings.size < 10_000) encodedStrings.set(value, encoded);
+  }
+  return encoded;
+}
+
 /**
  * The line for an op. A value JSON cannot encode (a BigInt, a cycle) must not lose the line, or
  * the history would have an invoke without its completion: such values are written as strings.
@@ -113,8 +126,8 @@ function encodable(value: unknown): boolean {
 
 /** One history line, field by field (cheaper than stringifying a copy of `op`). */
 function encodeLine(index: number, time: number, op: RecordedOp): string {
-  let text = `{"index":${index},"time":${time},"process":${JSON.stringify(op.process)},"type":${JSON.stringify(op.type)},"f":${JSON.stringify(op.f)}`;
-  if (op.key !== undefined) text += `,"key":${JSON.stringify(op.key)}`;
+  let text = `{"index":${index},"time":${time},"process":${encodeAtom(op.process)},"type":${encodeAtom(op.type)},"f":${encodeAtom(op.f)}`;
+  if (op.key !== undefined) text += `,"key":${encodeAtom(op.key)}`;
   text += `,"value":${JSON.stringify(op.value ?? null) ?? 'null'}`;
   if (op.error !== undefined) text += `,"error":${JSON.stringify(op.error)}`;
   for (const name in op) {

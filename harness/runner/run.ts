@@ -305,7 +305,7 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       key: op.key,
       value: op.value ?? null,
       node,
-      ...workload.invokeFields?.(op),
+      ...(workload.invokeFields ? workload.invokeFields(op) : undefined),
     });
     let completion: Completion;
     const pending = pool.session(op.process, thread);
