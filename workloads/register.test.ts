@@ -287,7 +287,7 @@ describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
     await zk?.stop();
   });
 
-  it('setup creates the root; the first op on a key creates its znode, once', async () => {
+  it('setup creates the root; the first op on a key creates its znode, once, and the next key of its group ahead', async () => {
     expect((await session.getChildren('/registers')).children).toEqual([]);
     await big.setup(session); // a retried setup finds the root made: fine
     expect(await big.invoke(session, op('read', 40))).toEqual({
@@ -303,20 +303,49 @@ describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
       type: 'ok',
       value: { value: null, version: 0 },
     });
-    expect((await session.getChildren('/registers')).children).toEqual(['40']);
+    // One group here: after key 40 comes 41, made while 40 is in use (the same session's order
+    // puts the create before this listing).
+    expect((await session.getChildren('/registers')).children.sort()).toEqual(['40', '41']);
     expect(big.describe().keysUsed).toBe(1);
     // Now the root holds a register: a setup on this ensemble would start from the wrong state.
     await expect(sync.setup(session)).rejects.toThrow(
-      new WorkloadError('/registers already holds 1 registers: the register workload needs a fresh ensemble'),
+      new WorkloadError('/registers already holds 2 registers: the register workload needs a fresh ensemble'),
     );
+  });
+
+  it('threads meeting a new key at once share one create', async () => {
+    const other = await ZkSession.connect(zk.connectString);
+    const creates: string[] = [];
+    const create = (s: ZkSession) => {
+      const original = s.create.bind(s);
+      s.create = (path, ...rest) => {
+        creates.push(path);
+        return original(path, ...rest);
+      };
+      return () => void Reflect.deleteProperty(s, 'create');
+    };
+    const unpatch = create(session);
+    create(other);
+    try {
+      const results = await Promise.all([
+        big.invoke(session, op('read', 90)),
+        big.invoke(other, op('write', 90, 1)),
+        big.invoke(other, op('read', 90)),
+      ]);
+      expect(results.map((r) => r.type)).toEqual(['ok', 'ok', 'ok']);
+      expect(creates.filter((path) => path === '/registers/90')).toEqual(['/registers/90']);
+    } finally {
+      unpatch();
+      await other.close();
+    }
   });
 
   it('an op whose znode cannot be made is not sent: fail, NOT_SENT', async () => {
     const closed = await ZkSession.connect(zk.connectString);
     await closed.close();
-    const result = await big.invoke(closed, op('write', 41, 1));
+    const result = await big.invoke(closed, op('write', 77, 1));
     expect(result).toMatchObject({ type: 'fail', error: { name: 'NOT_SENT' } });
-    expect(String((result.error as { message: string }).message)).toMatch(/^creating \/registers\/41: /);
+    expect(String((result.error as { message: string }).message)).toMatch(/^creating \/registers\/77: /);
   });
 
   it('reads null at version 0 before any write, plain and after sync', async () => {

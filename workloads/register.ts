@@ -15,12 +15,12 @@
 import { complete } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { someFreeThread } from '../harness/generator/context.js';
-import { generator, op, update } from '../harness/generator/core.js';
+import { GeneratorBase, op, update } from '../harness/generator/core.js';
 import { limit, any } from '../harness/generator/combinators.js';
 import { nextFloat } from '../harness/generator/rng.js';
 import type { Completion } from '../harness/generator/scheduler.js';
 import { onThreads } from '../harness/generator/threads.js';
-import type { Context, Gen, GenOp, Generator } from '../harness/generator/types.js';
+import type { Context, Gen, GenEvent, GenOp, Generator, OpResult } from '../harness/generator/types.js';
 import { WorkloadError, type Workload, type WorkloadOptions } from './types.js';
 
 export const READ_MODES = ['plain', 'sync'] as const;
@@ -56,7 +56,7 @@ export function registerWorkload(options: WorkloadOptions): Workload {
     requiredFs: ['read', 'write', 'cas'],
     setup: (session) => createRoot(session),
     generator: () => registerSchedule(settings, groups),
-    invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers),
+    invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers, groups),
     invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
     describe: () => ({ ...settings, groups, root: ROOT, keysUsed: registers.count }),
   };
@@ -92,11 +92,6 @@ function registerSettings(options: WorkloadOptions): RegisterSettings {
 }
 
 /**
- * The znodes made so far. A register's znode is created just before the first op on its key
- * (NODE_EXISTS is fine: a sibling thread was first), so a run never runs out of keys and every op
- * meets a znode that started as {value: null, version: 0}, the model's initial state.
- */
-/**
  * The root of a fresh ensemble. A retried setup may find it made by its first, lost, attempt; but
  * registers already under it would not start at {value: null, version: 0}, the model's initial
  * state, and could make a correct ZooKeeper look wrong: refuse them.
@@ -116,27 +111,57 @@ async function createRoot(session: ZkSession): Promise<void> {
   }
 }
 
+/**
+ * The znodes made so far. A register's znode exists before the first op on its key, so a run never
+ * runs out of keys and every op meets a znode that started as {value: null, version: 0}, the
+ * model's initial state. One create per key, shared by the group's threads, and made while the
+ * group still works on the key before (`prepare`): when the group moves on, the znode is there on
+ * every server, so no op waits for it, no follower answers NO_NODE for it, and the servers are
+ * not asked for creates that fail with NODE_EXISTS.
+ */
 class Registers {
   private readonly created = new Set<number>();
+  private readonly creating = new Map<number, Promise<string | undefined>>();
+  private readonly used = new Set<number>();
 
+  /** Keys that had ops. */
   get count(): number {
-    return this.created.size;
+    return this.used.size;
   }
 
+  /** Notes an op on `key`; true when its znode is known to exist. */
   made(key: number): boolean {
+    if (!this.used.has(key)) this.used.add(key);
     return this.created.has(key);
   }
 
   /** Undefined when the znode exists; else why it could not be made (the op is then not sent). */
-  async ensure(session: ZkSession, key: number): Promise<string | undefined> {
-    if (this.created.has(key)) return undefined;
+  ensure(session: ZkSession, key: number): Promise<string | undefined> {
+    if (this.created.has(key)) return Promise.resolve(undefined);
+    let creating = this.creating.get(key);
+    if (!creating) {
+      creating = this.create(session, key);
+      this.creating.set(key, creating);
+    }
+    return creating;
+  }
+
+  /** Starts making `key`'s znode in the background, if nobody has (its outcome is ensure's). */
+  prepare(session: ZkSession, key: number): void {
+    if (!this.created.has(key) && !this.creating.has(key)) void this.ensure(session, key);
+  }
+
+  private async create(session: ZkSession, key: number): Promise<string | undefined> {
     try {
       await session.create(pathOf(key));
     } catch (error) {
-      if ((error as { name?: string }).name !== 'NODE_EXISTS')
+      if ((error as { name?: string }).name !== 'NODE_EXISTS') {
+        this.creating.delete(key); // the next op on the key tries again
         return `creating ${pathOf(key)}: ${(error as Error).message}`;
+      }
     }
     this.created.add(key);
+    this.creating.delete(key);
     return undefined;
   }
 }
@@ -163,27 +188,41 @@ interface GroupPlan {
 
 /** Group g works on keys g, g + groups, g + 2·groups, ... `opsPerKey` ops each. */
 function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): Generator {
-  const key = plan.group + index * plan.groups;
-  const self: Generator = generator(
-    `register keys of group ${plan.group}`,
-    (ctx) => {
-      // undefined: this key has not started; null: its opsPerKey ops are done (move on).
-      const gen =
-        current === undefined
-          ? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }))
-          : current;
-      const res = op(gen, ctx);
-      if (res === null) return keysOfGroup(plan, index + 1, undefined).op(ctx);
-      if (res === 'pending') return res;
-      return { op: res.op, gen: keysOfGroup(plan, index, res.gen) };
-    },
-    (ctx, event) => {
-      if (current === undefined) return self;
-      const next = update(current, ctx, event);
-      return next === current ? self : keysOfGroup(plan, index, next);
-    },
-  );
-  return self;
+  return new KeysOfGroup(plan, index, current);
+}
+
+class KeysOfGroup extends GeneratorBase {
+  constructor(
+    private readonly plan: GroupPlan,
+    private readonly index: number,
+    /** Undefined: this key has not started; null: its opsPerKey ops are done (move on). */
+    private readonly current: Gen | undefined,
+  ) {
+    super();
+  }
+
+  get name(): string {
+    return `register keys of group ${this.plan.group}`;
+  }
+
+  op(ctx: Context): OpResult {
+    const { plan, index, current } = this;
+    const key = plan.group + index * plan.groups;
+    const gen =
+      current === undefined
+        ? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }))
+        : current;
+    const res = op(gen, ctx);
+    if (res === null) return keysOfGroup(plan, index + 1, undefined).op(ctx);
+    if (res === 'pending') return res;
+    return { op: res.op, gen: keysOfGroup(plan, index, res.gen) };
+  }
+
+  override update(ctx: Context, event: GenEvent): Gen {
+    if (this.current === undefined) return this;
+    const next = update(this.current, ctx, event);
+    return next === this.current ? this : keysOfGroup(this.plan, this.index, next);
+  }
 }
 
 interface KeyState {
@@ -196,30 +235,43 @@ interface KeyState {
 
 /** Random reads, writes and cas on one key, forever. */
 function keyOps(settings: RegisterSettings, state: KeyState): Generator {
-  const self: Generator = generator(
-    `register ${state.key}`,
-    (ctx) => {
-      const free = someFreeThread(ctx);
-      if (!free) return 'pending';
-      const { f, value, next } = chooseOp(settings, state, ctx);
-      const emitted: GenOp = {
-        type: 'invoke',
-        f,
-        key: state.key,
-        value,
-        process: free.process,
-        time: ctx.time,
-      };
-      return { op: emitted, gen: next === state ? self : keyOps(settings, next) };
-    },
-    (_ctx, event) => {
-      const version = reportedVersion(event.value);
-      if (event.type !== 'ok' || event.key !== state.key || version === undefined || version <= state.version)
-        return self;
-      return keyOps(settings, { ...state, version });
-    },
-  );
-  return self;
+  return new KeyOps(settings, state);
+}
+
+class KeyOps extends GeneratorBase {
+  constructor(
+    private readonly settings: RegisterSettings,
+    private readonly state: KeyState,
+  ) {
+    super();
+  }
+
+  get name(): string {
+    return `register ${this.state.key}`;
+  }
+
+  op(ctx: Context): OpResult {
+    const free = someFreeThread(ctx);
+    if (!free) return 'pending';
+    const { f, value, next } = chooseOp(this.settings, this.state, ctx);
+    const emitted: GenOp = {
+      type: 'invoke',
+      f,
+      key: this.state.key,
+      value,
+      process: free.process,
+      time: ctx.time,
+    };
+    return { op: emitted, gen: next === this.state ? this : keyOps(this.settings, next) };
+  }
+
+  override update(_ctx: Context, event: GenEvent): Gen {
+    const { state } = this;
+    const version = reportedVersion(event.value);
+    if (event.type !== 'ok' || event.key !== state.key || version === undefined || version <= state.version)
+      return this;
+    return keyOps(this.settings, { ...state, version });
+  }
 }
 
 function chooseOp(
@@ -247,14 +299,26 @@ async function performRegisterOp(
   op: GenOp,
   readMode: ReadMode,
   registers: Registers,
+  groups: number,
 ): Promise<Completion> {
-  const path = pathOf(Number(op.key));
-  // Only a key's first ops wait for its znode; the rest go straight out.
-  const notMade = registers.made(Number(op.key))
-    ? undefined
-    : await registers.ensure(session, Number(op.key));
+  const key = Number(op.key);
+  const path = pathOf(key);
+  // Only a group's first key waits for its znode; the next is made while this one is in use.
+  const notMade = registers.made(key) ? undefined : await registers.ensure(session, key);
   // The op itself was never sent: it definitely did not happen.
   if (notMade) return { type: 'fail', error: { name: 'NOT_SENT', message: notMade } };
+  const completion = sendRegisterOp(session, op, path, readMode);
+  // After the op, so that it does not queue behind the create in the session's order.
+  registers.prepare(session, key + groups);
+  return completion;
+}
+
+function sendRegisterOp(
+  session: ZkSession,
+  op: GenOp,
+  path: string,
+  readMode: ReadMode,
+): Promise<Completion> {
   switch (op.f) {
     case 'read':
       return complete('read', readRegister(session, path, readMode));
@@ -273,10 +337,10 @@ async function performRegisterOp(
       );
     }
     default:
-      return {
+      return Promise.resolve({
         type: 'fail',
         error: { name: 'UNSUPPORTED', message: `register workload has no op "${op.f}"` },
-      };
+      });
   }
 }
 

@@ -3,14 +3,14 @@
  * immutable generator; none keeps state outside its value.
  */
 import { allFree, forChild } from './context.js';
-import { describe, generator, op, sequence, update, wrapping } from './core.js';
+import { describe, generator, GeneratorBase, op, sequence, update, Wrapper } from './core.js';
 import { fork, nextInt } from './rng.js';
 import {
   GeneratorError,
   type Context,
   type Gen,
+  type GenEvent,
   type GenOp,
-  type Generator,
   type OpResult,
   type Process,
 } from './types.js';
@@ -19,16 +19,30 @@ import {
 export function limit(n: number, gen: Gen): Gen {
   if (!(n >= 0)) throw new GeneratorError(`limit needs a count >= 0, got ${n}`);
   if (n < 1 || gen == null) return null;
-  return wrapping(
-    `limit(${n})`,
-    gen,
-    (ctx) => {
-      const res = op(gen, ctx);
-      if (res === null || res === 'pending') return res;
-      return { op: res.op, gen: limit(n - 1, res.gen) };
-    },
-    (next) => limit(n, next),
-  );
+  return new Limit(n, gen);
+}
+
+class Limit extends Wrapper {
+  constructor(
+    private readonly n: number,
+    child: Gen,
+  ) {
+    super(child);
+  }
+
+  get name(): string {
+    return `limit(${this.n})`;
+  }
+
+  op(ctx: Context): OpResult {
+    const res = op(this.child, ctx);
+    if (res === null || res === 'pending') return res;
+    return { op: res.op, gen: limit(this.n - 1, res.gen) };
+  }
+
+  protected rebuild(next: Gen): Gen {
+    return limit(this.n, next);
+  }
 }
 
 /** Exactly the first op of `gen` (a plain op is already one-shot; this is for longer generators). */
@@ -111,26 +125,34 @@ export function any(...gens: Gen[]): Gen {
   const live = gens.filter((g) => g != null);
   if (live.length === 0) return null;
   if (live.length === 1) return live[0];
-  const self: Generator = generator(
-    'any',
-    (ctx) =>
-      soonest(
-        ctx.time,
-        live,
-        (g, i) => op(g, forChild(ctx, i)),
-        (next) => any(...next),
-      ),
-    (ctx, event) => {
-      // Most events change no child (every invoke, most completions): allocate only on a change.
-      let next: Gen[] | undefined;
-      for (let i = 0; i < live.length; i++) {
-        const child = update(live[i], ctx, event);
-        if (child !== live[i]) (next ??= live.slice())[i] = child;
-      }
-      return next ? any(...next) : self;
-    },
-  );
-  return self;
+  return new Any(live);
+}
+
+class Any extends GeneratorBase {
+  readonly name = 'any';
+
+  constructor(private readonly live: readonly Gen[]) {
+    super();
+  }
+
+  op(ctx: Context): OpResult {
+    return soonest(
+      ctx.time,
+      this.live,
+      (g, i) => op(g, forChild(ctx, i)),
+      (next) => any(...next),
+    );
+  }
+
+  override update(ctx: Context, event: GenEvent): Gen {
+    // Most events change no child (every invoke, most completions): allocate only on a change.
+    let next: Gen[] | undefined;
+    for (let i = 0; i < this.live.length; i++) {
+      const child = update(this.live[i], ctx, event);
+      if (child !== this.live[i]) (next ??= this.live.slice())[i] = child;
+    }
+    return next ? any(...next) : this;
+  }
 }
 
 /**

@@ -25,27 +25,51 @@ import {
 } from './types.js';
 
 /**
- * A generator made of two functions. A class rather than a frozen literal: the scheduler makes
- * several generators per op, and one allocation of a known shape is the cheapest there is.
- * Immutable by contract (nothing in the library assigns to one after it is made).
+ * Base of generators written as classes: the brand, and an update that ignores events. The
+ * combinators on every op's path (sequence, limit, timeLimit, any, onThreads, the workloads'
+ * own) are classes: the scheduler makes several generators per op, and one object of a known
+ * shape is far cheaper than a frozen literal holding closures. Immutable by contract: fields are
+ * readonly, and nothing assigns to a generator after it is made.
  */
-class CodeGenerator implements Generator {
+export abstract class GeneratorBase implements Generator {
   declare readonly [GENERATOR]: true;
-  readonly update: (ctx: Context, event: GenEvent) => Gen;
+  abstract readonly name: string;
+  abstract op(ctx: Context): OpResult;
 
+  update(_ctx: Context, _event: GenEvent): Gen {
+    return this;
+  }
+}
+Object.defineProperty(GeneratorBase.prototype, GENERATOR, { value: true });
+
+/**
+ * A generator wrapping one child, whose update keeps the wrapper itself when the child comes back
+ * unchanged: most events (every invoke, completions of other keys' ops) concern nothing below, and
+ * then updating a deep tree allocates nothing. `rebuild` makes the wrapper around a changed child.
+ */
+export abstract class Wrapper extends GeneratorBase {
+  constructor(protected readonly child: Gen) {
+    super();
+  }
+
+  protected abstract rebuild(next: Gen): Gen;
+
+  override update(ctx: Context, event: GenEvent): Gen {
+    const next = update(this.child, ctx, event);
+    return next === this.child ? this : this.rebuild(next);
+  }
+}
+
+/** A generator made of two functions (see `generator`). */
+class CodeGenerator extends GeneratorBase {
   constructor(
     readonly name: string,
     readonly op: (ctx: Context) => OpResult,
-    update: ((ctx: Context, event: GenEvent) => Gen) | undefined,
+    updateFn: ((ctx: Context, event: GenEvent) => Gen) | undefined,
   ) {
-    this.update = update ?? ignoreEvent;
+    super();
+    if (updateFn) this.update = updateFn;
   }
-}
-Object.defineProperty(CodeGenerator.prototype, GENERATOR, { value: true });
-
-/** The default update: events change nothing (called as a method, so `this` is the generator). */
-function ignoreEvent(this: Generator): Gen {
-  return this;
 }
 
 /** Builds a generator from its two functions (update defaults to ignoring events). */
@@ -55,25 +79,6 @@ export function generator(
   updateFn?: (ctx: Context, event: GenEvent) => Gen,
 ): Generator {
   return new CodeGenerator(name, opFn, updateFn);
-}
-
-/**
- * A generator wrapping one child, whose update keeps the wrapper itself when the child comes back
- * unchanged: most events (every invoke, completions of other keys' ops) concern nothing below, and
- * then updating a deep tree allocates nothing. `rebuild` makes the wrapper around a changed child.
- */
-export function wrapping(
-  name: string,
-  child: Gen,
-  opFn: (ctx: Context) => OpResult,
-  rebuild: (next: Gen) => Gen,
-  childContext: (ctx: Context) => Context = (ctx) => ctx,
-): Generator {
-  const self: Generator = generator(name, opFn, (ctx, event) => {
-    const next = update(child, childContext(ctx), event);
-    return next === child ? self : rebuild(next);
-  });
-  return self;
 }
 
 export function isGenerator(x: unknown): x is Generator {
@@ -129,24 +134,37 @@ function fnOp(fn: GenFn, ctx: Context): OpResult {
  * The array `items` from position `index`, whose element there has advanced to `head`. Arrays are
  * never copied, so a long list of ops costs O(1) per op.
  */
+class Sequence extends Wrapper {
+  readonly name = 'sequence';
+
+  constructor(
+    private readonly items: readonly Gen[],
+    private readonly index: number,
+    head: Gen,
+  ) {
+    super(head);
+  }
+
+  op(ctx: Context): OpResult {
+    let i = this.index;
+    let g = this.child;
+    while (i < this.items.length) {
+      const res = op(g, ctx);
+      if (res === 'pending') return 'pending';
+      if (res !== null) return { op: res.op, gen: rest(this.items, i, res.gen) };
+      i += 1;
+      g = this.items[i];
+    }
+    return null;
+  }
+
+  protected rebuild(next: Gen): Gen {
+    return rest(this.items, this.index, next);
+  }
+}
+
 function seqAt(items: readonly Gen[], index: number, head: Gen): Generator {
-  return wrapping(
-    'sequence',
-    head,
-    (ctx) => {
-      let i = index;
-      let g = head;
-      while (i < items.length) {
-        const res = op(g, ctx);
-        if (res === 'pending') return 'pending';
-        if (res !== null) return { op: res.op, gen: rest(items, i, res.gen) };
-        i += 1;
-        g = items[i];
-      }
-      return null;
-    },
-    (next) => rest(items, index, next),
-  );
+  return new Sequence(items, index, head);
 }
 
 /** What remains of `items` when the element at `index` has become `head`. */

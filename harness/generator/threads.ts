@@ -4,29 +4,45 @@
  */
 import { any, soonest } from './combinators.js';
 import { forChild, onlyThread, restrict, threadLabel } from './context.js';
-import { describe, generator, op, update } from './core.js';
-import { GeneratorError, type Context, type Gen, type Generator, type Thread } from './types.js';
+import { describe, generator, GeneratorBase, op, update } from './core.js';
+import {
+  GeneratorError,
+  type Context,
+  type Gen,
+  type GenEvent,
+  type Generator,
+  type OpResult,
+  type Thread,
+} from './types.js';
 
 /** `gen` runs only on threads for which `keep` holds, and sees only their events. */
 export function onThreads(keep: (thread: Thread) => boolean, gen: Gen, name = 'onThreads'): Gen {
-  if (gen == null) return null;
-  const self: Generator = generator(
-    name,
-    (ctx) => {
-      const scope = restrict(ctx, keep);
-      if (scope.threads.length === 0)
-        throw new GeneratorError(`${name}(${describe(gen)}): no thread in scope can run it`);
-      const res = op(gen, scope);
-      if (res === null || res === 'pending') return res;
-      return { op: res.op, gen: onThreads(keep, res.gen, name) };
-    },
-    (ctx, event) => {
-      if (!keep(event.thread)) return self;
-      const next = update(gen, restrict(ctx, keep), event);
-      return next === gen ? self : onThreads(keep, next, name);
-    },
-  );
-  return self;
+  return gen == null ? null : new OnThreads(keep, gen, name);
+}
+
+class OnThreads extends GeneratorBase {
+  constructor(
+    private readonly keep: (thread: Thread) => boolean,
+    private readonly gen: Gen,
+    readonly name: string,
+  ) {
+    super();
+  }
+
+  op(ctx: Context): OpResult {
+    const scope = restrict(ctx, this.keep);
+    if (scope.threads.length === 0)
+      throw new GeneratorError(`${this.name}(${describe(this.gen)}): no thread in scope can run it`);
+    const res = op(this.gen, scope);
+    if (res === null || res === 'pending') return res;
+    return { op: res.op, gen: onThreads(this.keep, res.gen, this.name) };
+  }
+
+  override update(ctx: Context, event: GenEvent): Gen {
+    if (!this.keep(event.thread)) return this;
+    const next = update(this.gen, restrict(ctx, this.keep), event);
+    return next === this.gen ? this : onThreads(this.keep, next, this.name);
+  }
 }
 
 const isClient = (t: Thread): boolean => t !== 'nemesis';

@@ -1,8 +1,8 @@
 /** Combinators about time. Durations are given in seconds (as in test configs); times are ns. */
 import { forChild } from './context.js';
-import { op, wrapping } from './core.js';
+import { op, Wrapper } from './core.js';
 import { fork, nextFloat } from './rng.js';
-import { GeneratorError, type Gen } from './types.js';
+import { GeneratorError, type Context, type Gen, type OpResult } from './types.js';
 
 export const NS_PER_SECOND = 1_000_000_000;
 
@@ -22,20 +22,33 @@ export function timeLimit(seconds: number, gen: Gen): Gen {
 }
 
 function timeLimitFrom(dt: number, deadline: number | undefined, gen: Gen): Gen {
-  if (gen == null) return null;
-  return wrapping(
-    'timeLimit',
-    gen,
-    (ctx) => {
-      const end = deadline ?? ctx.time + dt;
-      if (ctx.time >= end) return null;
-      const res = op(gen, ctx);
-      if (res === null || res === 'pending') return res;
-      if (res.op.time >= end) return null;
-      return { op: res.op, gen: timeLimitFrom(dt, end, res.gen) };
-    },
-    (next) => timeLimitFrom(dt, deadline, next),
-  );
+  return gen == null ? null : new TimeLimit(dt, deadline, gen);
+}
+
+class TimeLimit extends Wrapper {
+  readonly name = 'timeLimit';
+
+  constructor(
+    private readonly dt: number,
+    /** Undefined until the first op: the limit counts from then. */
+    private readonly deadline: number | undefined,
+    child: Gen,
+  ) {
+    super(child);
+  }
+
+  op(ctx: Context): OpResult {
+    const end = this.deadline ?? ctx.time + this.dt;
+    if (ctx.time >= end) return null;
+    const res = op(this.child, ctx);
+    if (res === null || res === 'pending') return res;
+    if (res.op.time >= end) return null;
+    return { op: res.op, gen: timeLimitFrom(this.dt, end, res.gen) };
+  }
+
+  protected rebuild(next: Gen): Gen {
+    return timeLimitFrom(this.dt, this.deadline, next);
+  }
 }
 
 /**
@@ -61,19 +74,35 @@ export function delay(seconds: number, gen: Gen): Gen {
 }
 
 function spaced(dt: number, jitter: boolean, next: number | undefined, gen: Gen): Gen {
-  if (gen == null) return null;
-  return wrapping(
-    jitter ? 'stagger' : 'delay',
-    gen,
-    (ctx) => {
-      const res = op(gen, forChild(ctx, 0));
-      if (res === null || res === 'pending') return res;
-      const time = next === undefined ? res.op.time : Math.max(res.op.time, next);
-      const gap = jitter ? Math.floor(nextFloat(fork(ctx.rng, 1))[0] * 2 * dt) : dt;
-      return { op: { ...res.op, time }, gen: spaced(dt, jitter, time + gap, res.gen) };
-    },
-    (changed) => spaced(dt, jitter, next, changed),
-  );
+  return gen == null ? null : new Spaced(dt, jitter, next, gen);
+}
+
+class Spaced extends Wrapper {
+  constructor(
+    private readonly dt: number,
+    private readonly jitter: boolean,
+    /** The earliest time of the next op; undefined before the first. */
+    private readonly next: number | undefined,
+    child: Gen,
+  ) {
+    super(child);
+  }
+
+  get name(): string {
+    return this.jitter ? 'stagger' : 'delay';
+  }
+
+  op(ctx: Context): OpResult {
+    const res = op(this.child, forChild(ctx, 0));
+    if (res === null || res === 'pending') return res;
+    const time = this.next === undefined ? res.op.time : Math.max(res.op.time, this.next);
+    const gap = this.jitter ? Math.floor(nextFloat(fork(ctx.rng, 1))[0] * 2 * this.dt) : this.dt;
+    return { op: { ...res.op, time }, gen: spaced(this.dt, this.jitter, time + gap, res.gen) };
+  }
+
+  protected rebuild(changed: Gen): Gen {
+    return spaced(this.dt, this.jitter, this.next, changed);
+  }
 }
 
 /** One op that holds a free thread for `seconds` (in `phases`, everything waits for it). */
