@@ -25,6 +25,7 @@ export function determinize<S>(model: Model<S>): Model<S[]> {
     hash: (states: S[]) => states.map((state) => String(hashOf(state))).join('\u0001'),
     ...(model.partition ? { partition: model.partition.bind(model) } : {}),
     ...(model.validate ? { validate: model.validate.bind(model) } : {}),
+    ...(model.impossible ? { impossible: model.impossible.bind(model) } : {}),
     // No readOnly: a read filters the set of states, so postponing it is not the same as not.
     explain: (states: S[], op: Operation) =>
       states.map((state) => (model.explain ? model.explain(state, op) : `${op.f} is not legal`)).join('; '),

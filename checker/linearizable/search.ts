@@ -20,7 +20,7 @@
  *   linearized: the search succeeds once every `ok` operation is.
  */
 import type { Operation } from '../history/types.js';
-import type { Model } from '../models/model.js';
+import type { Impossibility, Model } from '../models/model.js';
 import { ConfigurationSet } from './memo.js';
 import { StateTable } from './states.js';
 import type { Counterexample, PathStep, Validity } from './types.js';
@@ -93,6 +93,11 @@ export function startSearch<S>(
   const n = ops.length;
   const okCount = ops.reduce((count, op) => count + (op.status === 'ok' ? 1 : 0), 0);
   if (okCount === 0) return { run: () => ({ valid: true, configurations: 0 }) };
+  const impossible = model.impossible?.(ops);
+  if (impossible) {
+    const counterexample = impossibleCounterexample(ops, impossible);
+    return { run: () => ({ valid: false, configurations: 0, counterexample }) };
+  }
 
   const list = buildEntryList(ops);
   const { next, prev } = list;
@@ -299,6 +304,17 @@ function buildEntryList(ops: Operation[]): EntryList {
     next[e] = i === 2 * n - 1 ? NIL : order[i + 1];
   }
   return { head: order[0], next, prev };
+}
+
+/** A counterexample without a search: the op the model's `impossible` names, and why. */
+function impossibleCounterexample(ops: Operation[], { op, reason }: Impossibility): Counterexample {
+  return {
+    key: op.key,
+    op,
+    concurrent: ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret),
+    finalPaths: [[{ op, inconsistency: reason }]],
+    states: ['(any: no order of the ops can make it legal)'],
+  };
 }
 
 function buildCounterexample<S>(ops: Operation[], states: StateTable<S>, deadEnd: DeadEnd): Counterexample {

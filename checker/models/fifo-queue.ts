@@ -12,6 +12,7 @@
  * cheap for the search and free of collisions. `init`: the initial elements, oldest first.
  */
 import type { Model, ModelOptions } from './model.js';
+import { overDequeued } from './queue-counts.js';
 import { initArray, knownOutput, malformed, render, unsupported, ValueTable } from './values.js';
 
 const NAME = 'fifo-queue';
@@ -82,6 +83,7 @@ export function fifoQueueModel(options: ModelOptions = {}): Model<string> {
       return output === undefined || values.find(output) === head ? state.slice(end) : undefined;
     },
     equal: (a, b) => a === b,
+    impossible: (ops) => overDequeued(ops, initArray(NAME, options.init)),
     // A dequeue that found the queue empty is legal only there, and changes nothing.
     readOnly: (op) => op.f === 'dequeue' && knownOutput(op) === null,
     hash: (state) => state,

@@ -60,6 +60,18 @@ export interface Model<S = unknown> {
    * Bad input is this model's to reject (`validate`) before a search.
    */
   searchModel?(): Model<unknown>;
+  /**
+   * A cheap proof, from the ops alone, that no order of them is legal (a queue handing out an
+   * element more often than it was enqueued), or undefined. Searches ask it first: it settles
+   * at once what exhausting every order could take very long to.
+   */
+  impossible?(ops: readonly Operation[]): Impossibility | undefined;
+}
+
+/** Why no order of a history can be legal, naming the op that shows it. */
+export interface Impossibility {
+  op: Operation;
+  reason: string;
 }
 
 /** Options every model factory accepts. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeId, decodeIds, encodeId, fifoQueueModel } from './fifo-queue.js';
+import { getModel } from './index.js';
 import { ModelError } from './model.js';
 import { info, ok, runOps as run } from './testing.js';
 import { unorderedQueueModel } from './unordered-queue.js';
@@ -114,4 +115,28 @@ describe('unordered-queue', () => {
     expect(model.equal?.(ab, ba)).toBe(true);
     expect(model.hash?.(ab)).not.toBe(model.hash?.(run(model, [enqueue('a'), enqueue('a')])));
   });
+});
+
+describe('queues: no search needed for an element handed out too often', () => {
+  for (const name of ['fifo-queue', 'unordered-queue']) {
+    it(`${name}: more dequeues of a value than initial copies and enqueues is impossible`, () => {
+      const model = getModel(name);
+      expect(model.impossible?.([enqueue(1), dequeue(1), dequeue(2)])).toMatchObject({
+        reason: 'dequeue returned 2, which was never enqueued',
+      });
+      const ops = [enqueue(1), dequeue(1), dequeue(1)]; // in real-time order
+      const twice = ops[2];
+      expect(model.impossible?.(ops)).toEqual({
+        op: twice,
+        reason: 'dequeue returned 1 for the 2nd time, but it was enqueued at most once',
+      });
+      // An unknown enqueue may have happened; empty and unknown dequeues take nothing.
+      expect(model.impossible?.([info('enqueue', 1), dequeue(1), dequeue(null), info('dequeue', null)])).toBe(
+        undefined,
+      );
+      expect(getModel(name, { init: [1] }).impossible?.([enqueue(1), dequeue(1), dequeue(1)])).toBe(
+        undefined,
+      );
+    });
+  }
 });

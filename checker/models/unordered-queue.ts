@@ -13,6 +13,7 @@
  */
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
+import { overDequeued } from './queue-counts.js';
 import { ModelError } from './model.js';
 import { renderElements } from './fifo-queue.js';
 import {
@@ -87,6 +88,7 @@ export function unorderedQueueModel(options: ModelOptions = {}): Model<Multiset>
       return next[0];
     },
     stepAll,
+    impossible: (ops) => overDequeued(ops, initArray(NAME, options.init)),
     readOnly: (op) => op.f === 'dequeue' && knownOutput(op) === null,
     equal: (a, b) => a.length === b.length && a.every((id, i) => id === b[i]),
     hash: (state) => state.join(','),
