@@ -303,8 +303,13 @@ describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
       type: 'ok',
       value: { value: null, version: 0 },
     });
-    // One group here: after key 40 comes 41, made while 40 is in use (the same session's order
+    expect((await session.getChildren('/registers')).children).toEqual(['40']);
+    // One group here: after key 40 comes 41, made after a write on 40 (the same session's order
     // puts the create before this listing).
+    expect(await big.invoke(session, op('write', 40, 7))).toEqual({
+      type: 'ok',
+      value: { value: 7, version: 1 },
+    });
     expect((await session.getChildren('/registers')).children.sort()).toEqual(['40', '41']);
     expect(big.describe().keysUsed).toBe(1);
     // Now the root holds a register: a setup on this ensemble would start from the wrong state.

@@ -308,8 +308,9 @@ async function performRegisterOp(
   // The op itself was never sent: it definitely did not happen.
   if (notMade) return { type: 'fail', error: { name: 'NOT_SENT', message: notMade } };
   const completion = sendRegisterOp(session, op, path, readMode);
-  // After the op, so that it does not queue behind the create in the session's order.
-  registers.prepare(session, key + groups);
+  // After a write's request: the create then queues behind it in the session's order and delays
+  // nothing of it (a sync read's getData would wait behind it). Half the ops write: soon enough.
+  if (op.f !== 'read') registers.prepare(session, key + groups);
   return completion;
 }
 

@@ -20,7 +20,7 @@
  *   linearized: the search succeeds once every `ok` operation is.
  */
 import type { Operation } from '../history/types.js';
-import type { Impossibility, Model } from '../models/model.js';
+import { StepBudgetExceeded, type Impossibility, type Model } from '../models/model.js';
 import { ConfigurationSet } from './memo.js';
 import { StateTable } from './states.js';
 import type { Counterexample, PathStep, Validity } from './types.js';
@@ -169,7 +169,13 @@ export function startSearch<S>(
     return result;
   };
   const run = (maxIterations: number): SearchResult | undefined => {
-    const result = runSlice(maxIterations);
+    let result: SearchResult | undefined;
+    try {
+      result = runSlice(maxIterations);
+    } catch (error) {
+      if (!(error instanceof StepBudgetExceeded)) throw error;
+      result = { valid: 'unknown', cause: 'memory', configurations: memo.size };
+    }
     return result && finish(result);
   };
   const runSlice = (maxIterations: number): SearchResult | undefined => {

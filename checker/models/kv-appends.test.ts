@@ -66,6 +66,13 @@ describe('spelledInSomeOrder', () => {
 describe('kv search model', () => {
   const search = searchModelOf(kvModel());
 
+  it('ends unknown ("memory") rather than spending minutes in one get on tokens made of each other', () => {
+    // "a", "aa", ..., 19 "a"s, all concurrent; the get's last character fits no order.
+    const ops = Array.from({ length: 19 }, (_, i) => append(i, 'a'.repeat(i + 1), i, 100 + i));
+    ops.push(get(19, `${'a'.repeat(189)}b`, 200, 201));
+    expect(searchLinearization(ops, search)).toMatchObject({ valid: 'unknown', cause: 'memory' });
+  });
+
   it('leaves concurrent appends unordered until a get orders them, then forgets the other orders', () => {
     const a = append(0, 'a', 0, 10);
     const b = append(1, 'b', 1, 11);

@@ -28,7 +28,10 @@
  * only, never for sequential consistency; `kvModel` offers it as its `searchModel`.
  */
 import type { Key, Operation } from '../history/types.js';
-import type { Model } from './model.js';
+import { StepBudgetExceeded, type Model } from './model.js';
+
+/** Orders `spelledInSomeOrder` may try for one get (about 100 ms). */
+const MAX_SPELL_STEPS = 200_000;
 import { defaultPartition } from './partition.js';
 import { knownOutput, render } from './values.js';
 
@@ -175,9 +178,11 @@ function hashOf(keys: Readonly<Record<string, KeyState>>): string {
  * Whether `read` from `start` on is the floating tokens concatenated in some order that respects
  * real time (a before b when a returned before b was invoked). Depth-first over the next token;
  * among equal tokens only the placeable one that returned first is tried: any order placing
- * another first can swap the two without breaking real time. Sets of placed tokens already found
- * to fail are remembered, so tokens that are prefixes of one another cannot make it exponential
- * in the number of orders, only in the number of subsets, which their total length bounds.
+ * another first can swap the two without breaking real time. Where no token is a prefix of
+ * another (Porcupine's logs), one token at most fits each position and this is linear. Tokens
+ * that are prefixes of one another make it branch: sets of placed tokens already found to fail
+ * are remembered, which bounds it by the number of subsets, still exponential; past
+ * MAX_SPELL_STEPS it throws StepBudgetExceeded and the search ends "unknown".
  */
 export function spelledInSomeOrder(read: string, start: number, floating: readonly Operation[]): boolean {
   const n = floating.length;
@@ -188,8 +193,13 @@ export function spelledInSomeOrder(read: string, start: number, floating: readon
     for (let j = 0; j < n; j++) if (!placed[j] && j !== i && floating[j].ret < floating[i].call) return false;
     return true;
   };
+  let steps = 0;
   const search = (at: number, count: number): boolean => {
     if (count === n) return at === read.length;
+    if (++steps > MAX_SPELL_STEPS)
+      throw new StepBudgetExceeded(
+        `kv: more than ${MAX_SPELL_STEPS} ways tried to order ${n} concurrent appends whose values are prefixes of one another`,
+      );
     let tried: string[] | undefined;
     for (let i = 0; i < n; i++) {
       const token = tokenOf(floating[i]);

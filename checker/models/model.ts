@@ -91,6 +91,18 @@ export interface ModelOptions {
   nullRead?: 'absent' | 'unknown';
 }
 
+/**
+ * A model step that would take too long to decide (kv-appends: too many ways to order floating
+ * appends whose tokens are prefixes of one another). The search ends "unknown" with cause
+ * "memory" instead of running past its budgets inside one step.
+ */
+export class StepBudgetExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepBudgetExceeded';
+  }
+}
+
 /** Bad model options or an op the model cannot read: bad input, not an inconsistency. */
 export class ModelError extends Error {
   constructor(message: string) {
