@@ -83,7 +83,10 @@ export interface Context {
 
 export type OpResult = { op: GenOp; gen: Gen } | 'pending' | null;
 
-/** A generator written as code; build one with `generator()` or a subclass of `GeneratorBase` (core.ts), never by hand. */
+/**
+ * A generator written as code; build one with `generator()` or a subclass of `GeneratorBase`
+ * (core.ts), never by hand.
+ */
 export interface Generator {
   readonly [GENERATOR]: true;
   /** A short description for error messages. */
