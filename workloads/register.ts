@@ -129,9 +129,9 @@ class Registers {
     return this.used.size;
   }
 
-  /** Notes an op on `key`; true when its znode is known to exist. */
-  made(key: number): boolean {
-    if (!this.used.has(key)) this.used.add(key);
+  /** Counts `key` as used (an op goes to it); true when its znode is known to exist. */
+  use(key: number): boolean {
+    this.used.add(key);
     return this.created.has(key);
   }
 
@@ -304,7 +304,7 @@ async function performRegisterOp(
   const key = Number(op.key);
   const path = pathOf(key);
   // Only a group's first key waits for its znode; the next is made while this one is in use.
-  const notMade = registers.made(key) ? undefined : await registers.ensure(session, key);
+  const notMade = registers.use(key) ? undefined : await registers.ensure(session, key);
   // The op itself was never sent: it definitely did not happen.
   if (notMade) return { type: 'fail', error: { name: 'NOT_SENT', message: notMade } };
   const completion = sendRegisterOp(session, op, path, readMode);

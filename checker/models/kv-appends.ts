@@ -27,12 +27,13 @@
  * States read `op.call` and `op.ret`, so this model is for real-time (linearizability) searches
  * only, never for sequential consistency; `kvModel` offers it as its `searchModel`.
  */
-import type { Key, Operation } from '../history/types.js';
+import type { Operation } from '../history/types.js';
 import { StepBudgetExceeded, type Model } from './model.js';
 
 /** Orders `spelledInSomeOrder` may try for one get (about 100 ms). */
 const MAX_SPELL_STEPS = 200_000;
 import { defaultPartition } from './partition.js';
+import { recordKeyEncoder } from './record-keys.js';
 import { knownOutput, render } from './values.js';
 
 interface KeyState {
@@ -49,7 +50,6 @@ export interface KvAppendsState {
   readonly hash: string;
 }
 
-const recordKey = (key: Key | undefined): string => JSON.stringify(key ?? null);
 const tokenOf = (op: Operation) => op.input as string;
 
 /**
@@ -69,12 +69,7 @@ export function kvAppendsModel(initial: Readonly<Record<string, string>>): Model
     }
     return id;
   };
-  const encodedKeys = new Map<Key | undefined, string>();
-  const keyOf = (op: Operation): string => {
-    let encoded = encodedKeys.get(op.key);
-    if (encoded === undefined) encodedKeys.set(op.key, (encoded = recordKey(op.key)));
-    return encoded;
-  };
+  const keyOf = recordKeyEncoder();
   const fixed = (value: string): KeyState => ({ committed: intern(value), floating: [], floatingLength: 0 });
   const none = fixed('');
 

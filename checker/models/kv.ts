@@ -13,11 +13,12 @@
  * `init`: an object of initial strings by key. The linearizability search runs kv-appends.ts
  * instead (`searchModel`), which leaves concurrent appends unordered until a get orders them.
  */
-import type { Key, Operation } from '../history/types.js';
+import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
 import { ModelError } from './model.js';
 import { kvAppendsModel } from './kv-appends.js';
 import { defaultPartition } from './partition.js';
+import { recordKey, recordKeyEncoder } from './record-keys.js';
 import { isPlainObject, knownOutput, malformed, render, unsupported } from './values.js';
 
 const NAME = 'kv';
@@ -28,21 +29,13 @@ export interface KvState {
   readonly hash: string;
 }
 
-const recordKey = (key: Key | undefined): string => JSON.stringify(key ?? null);
-
 function makeState(values: Record<string, string>): KvState {
   return Object.freeze({ values: Object.freeze(values), hash: kvHash(values) });
 }
 
 export function kvModel(options: ModelOptions = {}): Model<KvState> {
   const initial = initialState(options.init);
-  // Few distinct keys: encode each once rather than on every step.
-  const encodedKeys = new Map<Key | undefined, string>();
-  const keyOf = (op: Operation): string => {
-    let encoded = encodedKeys.get(op.key);
-    if (encoded === undefined) encodedKeys.set(op.key, (encoded = recordKey(op.key)));
-    return encoded;
-  };
+  const keyOf = recordKeyEncoder();
 
   const argument = (op: Operation): string => {
     if (typeof op.input !== 'string') throw malformed(NAME, op, `needs a string, got ${render(op.input)}`);
