@@ -53,7 +53,7 @@ async function run(label: string, infoRate: number): Promise<boolean> {
   return asExpected && totalMs < TARGET_MS;
 }
 
-function row(result: ClaimResult): string {
+function row(result: ClaimResult & { claim: ClaimName }): string {
   const verdict = result.valid === true ? 'valid' : result.valid === false ? 'INVALID' : `unknown`;
   const note = result.note ? ` (${result.note})` : result.fallback ? ` (search: ${result.fallback})` : '';
   return (

@@ -22,13 +22,14 @@ import { join } from 'node:path';
 import { ZkSession } from '../harness/client/session.js';
 import { startEnsemble } from '../harness/cluster/ensemble.js';
 import type { Ensemble, ProviderName } from '../harness/cluster/types.js';
-import { defaultConfig } from '../harness/config.js';
+import { mergeConfig } from '../harness/config.js';
 import { runTest } from '../harness/runner/run.js';
+import { buildTestSpec, CATALOG } from '../harness/test-spec.js';
 
 const SECONDS = Number(process.env.ZKCHECK_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 12);
 const CONCURRENCY = Number(process.env.ZKCHECK_BENCH_CONCURRENCY ?? 10);
-const THREADS_PER_KEY = defaultConfig().threadsPerKey;
+const THREADS_PER_KEY = mergeConfig({}, {}, CATALOG).settings.threadsPerKey as number;
 const PROVIDER = (process.env.ZKCHECK_BENCH_PROVIDER ?? 'auto') as ProviderName | 'auto';
 
 interface Phase {
@@ -111,18 +112,12 @@ async function zkcheckPhase(
   round: number,
 ): Promise<Phase & { valid: unknown }> {
   await removeRegisters(ensemble);
-  const outcome = await runTest(
-    {
-      ...defaultConfig(),
-      name: `bench-run-${round}`,
-      concurrency: CONCURRENCY,
-      rate: 0,
-      timeLimit: SECONDS,
-      recovery: 0,
-      store,
-    },
-    { ensemble, out: () => undefined },
+  const config = mergeConfig(
+    {},
+    { name: `bench-run-${round}`, concurrency: CONCURRENCY, rate: 0, timeLimit: SECONDS, recovery: 0, store },
+    CATALOG,
   );
+  const outcome = await runTest(buildTestSpec(config), { ensemble, out: () => undefined });
   if (!outcome.results) throw new Error(`zkcheck run failed: ${outcome.error}`);
   const { stats } = outcome.results;
   return {

@@ -9,12 +9,14 @@ import {
   defaultConfig,
   loadConfigFile,
   mergeConfig,
-  validateConfigObject,
+  pluginSettings,
+  validateSettings,
   type Setting,
-  type TestConfig,
 } from './config.js';
+import { CATALOG } from './test-spec.js';
 
-const setting = (key: keyof TestConfig): Setting => SETTINGS.find((s) => s.key === key)!;
+const setting = (key: string): Setting =>
+  SETTINGS.find((s) => s.key === key) ?? pluginSettings(CATALOG).get(key)!.setting;
 
 /** The error a call throws, checked to be a ConfigError. */
 function configError(call: () => unknown): string {
@@ -52,8 +54,8 @@ describe('the settings table', () => {
     }
   });
 
-  it('builds the default config from the table', () => {
-    const config = defaultConfig();
+  it('builds the default config from the table, the name from the workload', () => {
+    const config = mergeConfig(defaultConfig(), {}, CATALOG);
     expect(config).toMatchObject({
       name: 'register',
       workload: 'register',
@@ -63,11 +65,9 @@ describe('the settings table', () => {
       rate: 200,
       timeLimit: 60,
       provider: 'auto',
-      readMode: 'plain',
-      threadsPerKey: 5,
-      opsPerKey: 300,
       store: 'runs',
       keepDirs: false,
+      settings: { readMode: 'plain', threadsPerKey: 5, opsPerKey: 300 },
     });
     expect('seed' in config).toBe(false);
     expect('minThroughput' in config).toBe(false);
@@ -143,49 +143,49 @@ describe('coerceSetting', () => {
     expect(configError(() => coerceSetting(setting('readMode'), 'strong', 'flag'))).toBe(
       '--read-mode: expected one of plain, sync, got "strong"',
     );
-    expect(configError(() => coerceSetting(setting('workload'), 'queue', 'flag'))).toBe(
-      '--workload: expected one of register, got "queue"',
+    expect(configError(() => mergeConfig({ workload: 'queue' }, {}, CATALOG))).toBe(
+      '--workload: unknown workload "queue" (workloads: register, set)',
     );
     expect(coerceSetting(setting('provider'), 'local', 'flag')).toBe('local');
   });
 });
 
-describe('validateConfigObject', () => {
+describe('validateSettings', () => {
   it('keeps the valid settings and drops null ones', () => {
-    expect(validateConfigObject({ nodes: 5, readMode: 'sync', seed: null }, 'c.json')).toEqual({
+    expect(validateSettings({ nodes: 5, readMode: 'sync', seed: null }, 'c.json', CATALOG)).toEqual({
       nodes: 5,
-      readMode: 'sync',
+      settings: { readMode: 'sync' },
     });
   });
 
   it('refuses anything but an object', () => {
     for (const bad of [null, [], 'nodes=3', 3]) {
-      expect(configError(() => validateConfigObject(bad, 'c.json'))).toBe(
+      expect(configError(() => validateSettings(bad, 'c.json', CATALOG))).toBe(
         'c.json: a config must be an object of settings',
       );
     }
   });
 
   it('suggests the setting a kebab-case or snake_case key meant', () => {
-    expect(configError(() => validateConfigObject({ 'time-limit': 5 }, 'c.json'))).toBe(
+    expect(configError(() => validateSettings({ 'time-limit': 5 }, 'c.json', CATALOG))).toBe(
       'c.json: unknown setting "time-limit" (did you mean "timeLimit"?)',
     );
-    expect(configError(() => validateConfigObject({ threads_per_key: 2 }, 'c.json'))).toBe(
+    expect(configError(() => validateSettings({ threads_per_key: 2 }, 'c.json', CATALOG))).toBe(
       'c.json: unknown setting "threads_per_key" (did you mean "threadsPerKey"?)',
     );
   });
 
   it('lists every setting for a key nothing resembles', () => {
-    expect(configError(() => validateConfigObject({ colour: 'red' }, 'c.json'))).toBe(
-      `c.json: unknown setting "colour" (settings: ${SETTINGS.map((s) => s.key).join(', ')})`,
+    expect(configError(() => validateSettings({ colour: 'red' }, 'c.json', CATALOG))).toBe(
+      `c.json: unknown setting "colour" (settings: ${[...SETTINGS.map((s) => s.key), ...pluginSettings(CATALOG).keys()].join(', ')})`,
     );
   });
 
   it('refuses a name that cannot be a directory name', () => {
-    expect(configError(() => validateConfigObject({ name: '../etc' }, 'c.json'))).toBe(
+    expect(configError(() => validateSettings({ name: '../etc' }, 'c.json', CATALOG))).toBe(
       `c.json: "name" may only contain letters, digits, '.', '_' and '-'`,
     );
-    expect(validateConfigObject({ name: 'nightly-3.8_a' }, 'c.json')).toEqual({ name: 'nightly-3.8_a' });
+    expect(validateSettings({ name: 'nightly-3.8_a' }, 'c.json', CATALOG)).toEqual({ name: 'nightly-3.8_a' });
   });
 });
 
@@ -200,12 +200,12 @@ describe('loadConfigFile', () => {
 
   it('reads a JSON file', async () => {
     const path = file('ok.json', JSON.stringify({ nodes: 5, nemesis: 'kill,pause' }));
-    expect(await loadConfigFile(path)).toEqual({ nodes: 5, nemesis: 'kill,pause' });
+    expect(await loadConfigFile(path, CATALOG)).toEqual({ nodes: 5, nemesis: 'kill,pause' });
   });
 
   it('reads the default export of an .mjs module', async () => {
     const path = file('ok.mjs', 'export default { concurrency: 4, keepDirs: true };\n');
-    expect(await loadConfigFile(path)).toEqual({ concurrency: 4, keepDirs: true });
+    expect(await loadConfigFile(path, CATALOG)).toEqual({ concurrency: 4, keepDirs: true });
   });
 
   it('reads the default export of a .ts module through tsx', async () => {
@@ -213,7 +213,7 @@ describe('loadConfigFile', () => {
       'ok.ts',
       'const rate: number = 50;\nexport default { rate, readMode: "sync" as const };\n',
     );
-    expect(await loadConfigFile(path)).toEqual({ rate: 50, readMode: 'sync' });
+    expect(await loadConfigFile(path, CATALOG)).toEqual({ rate: 50, settings: { readMode: 'sync' } });
   });
 
   it('reads a .ts module inside an ESM package too', async () => {
@@ -222,41 +222,43 @@ describe('loadConfigFile', () => {
     writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }\n');
     const path = join(pkg, 'zk.ts');
     writeFileSync(path, 'export default { nodes: 7 as number };\n');
-    expect(await loadConfigFile(path)).toEqual({ nodes: 7 });
+    expect(await loadConfigFile(path, CATALOG)).toEqual({ nodes: 7 });
   });
 
   it('says when the file does not exist', async () => {
     const path = join(dir, 'missing.json');
-    expect(await configErrorOf(loadConfigFile(path))).toBe(`config file ${path} does not exist`);
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toBe(`config file ${path} does not exist`);
   });
 
   it('says when the JSON does not parse', async () => {
     const path = file('bad.json', '{ "nodes": 3, }');
-    expect(await configErrorOf(loadConfigFile(path))).toMatch(
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toMatch(
       new RegExp(`^${escape(path)}: not valid JSON \\(.+\\)$`),
     );
   });
 
   it('checks a file the same way as an object, naming the file', async () => {
     const path = file('range.json', JSON.stringify({ nodes: 0 }));
-    expect(await configErrorOf(loadConfigFile(path))).toBe(
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toBe(
       `"nodes" in ${path}: expected from 1 to 15, got 0`,
     );
   });
 
   it('refuses a module without a default export', async () => {
     const path = file('nodefault.mjs', 'export const nodes = 3;\n');
-    expect(await configErrorOf(loadConfigFile(path))).toBe(`${path}: a config must be an object of settings`);
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toBe(
+      `${path}: a config must be an object of settings`,
+    );
   });
 
   it('says why a module cannot load, in one line', async () => {
     const path = file('throws.mjs', 'throw new Error("broken config\\nsecond line");\n');
-    expect(await configErrorOf(loadConfigFile(path))).toBe(`${path}: cannot load (broken config)`);
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toBe(`${path}: cannot load (broken config)`);
   });
 
   it('refuses other extensions, listing the ones it reads', async () => {
     const path = file('zk.yaml', 'nodes: 3\n');
-    expect(await configErrorOf(loadConfigFile(path))).toBe(
+    expect(await configErrorOf(loadConfigFile(path, CATALOG))).toBe(
       `${path}: config files are .json, .js, .mjs or .ts`,
     );
   });
@@ -264,7 +266,7 @@ describe('loadConfigFile', () => {
 
 describe('mergeConfig', () => {
   it('takes defaults, then the file, then flags', () => {
-    const config = mergeConfig({ nodes: 5, rate: 10, name: 'from-file' }, { rate: 20 });
+    const config = mergeConfig({ nodes: 5, rate: 10, name: 'from-file' }, { rate: 20 }, CATALOG);
     expect(config.nodes).toBe(5);
     expect(config.rate).toBe(20);
     expect(config.name).toBe('from-file');
@@ -272,18 +274,43 @@ describe('mergeConfig', () => {
   });
 
   it('lets a flag override a file that overrides a default, for every layer at once', () => {
-    const config = mergeConfig({ readMode: 'sync', keepDirs: true }, { keepDirs: false });
-    expect(config.readMode).toBe('sync');
+    const config = mergeConfig(
+      { settings: { readMode: 'sync', opsPerKey: 5 }, keepDirs: true },
+      { keepDirs: false, settings: { opsPerKey: 7 } },
+      CATALOG,
+    );
+    expect(config.settings).toMatchObject({ readMode: 'sync', opsPerKey: 7 });
     expect(config.keepDirs).toBe(false);
   });
 
-  it('caps threads per key at the concurrency', () => {
-    expect(mergeConfig({ concurrency: 3 }, {}).threadsPerKey).toBe(3);
-    expect(mergeConfig({ concurrency: 3 }, { threadsPerKey: 2 }).threadsPerKey).toBe(2);
+  it("fills in the chosen plug-ins' defaults, and only theirs", () => {
+    expect(mergeConfig({}, { nemesis: 'kill' }, CATALOG).settings).toEqual({
+      readMode: 'plain',
+      threadsPerKey: 5,
+      opsPerKey: 300,
+      readShare: 0.5,
+      killTargets: 'one',
+    });
+    expect(mergeConfig({}, { workload: 'set' }, CATALOG).settings).toEqual({});
+  });
+
+  it("refuses a plug-in's setting for a run that does not use that plug-in, naming who takes it", () => {
+    expect(
+      configError(() => mergeConfig({}, { workload: 'set', settings: { readMode: 'sync' } }, CATALOG)),
+    ).toBe('--read-mode: a setting of workload register; --workload set do not take it');
+    expect(configError(() => mergeConfig({ settings: { killTargets: 'all' } }, {}, CATALOG))).toBe(
+      '"killTargets": a setting of nemesis kill; --workload register do not take it',
+    );
+  });
+
+  it('refuses an unknown fault family, listing the families', () => {
+    expect(configError(() => mergeConfig({}, { nemesis: 'partition,flood' }, CATALOG))).toBe(
+      '--nemesis: unknown fault family "flood": use none or a comma-separated list of partition, partition-leader, partition-follower, kill, pause',
+    );
   });
 
   it('refuses a name from flags that cannot be a directory name', () => {
-    expect(configError(() => mergeConfig({}, { name: 'a/b' }))).toBe(
+    expect(configError(() => mergeConfig({}, { name: 'a/b' }, CATALOG))).toBe(
       `--name: may only contain letters, digits, '.', '_' and '-', got "a/b"`,
     );
   });

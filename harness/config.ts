@@ -1,16 +1,22 @@
 /**
- * The test config: the one source of truth for a run (Jepsen's test map). Every setting is declared
- * once, below, as data: its type, default, limits and help text. The CLI builds its flags from the
- * table, config files are validated against it, and `test.json` stores the result. Precedence:
- * defaults < config file < flags.
+ * The test config: the one source of truth for a run's settings. Every setting is declared once,
+ * as data (type, default, limits, help): the run's own below, each workload's and fault family's
+ * in its registry entry (workloads/index.ts, nemesis/index.ts, passed in as a `Catalog`). The CLI
+ * builds its flags from the declarations, config files are validated against them, and
+ * `test.json` stores the result. Precedence: defaults < config file < flags. A plug-in's setting
+ * given to a run that does not use that plug-in is refused, naming who takes it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import type { NemesisEntry, PluginSettings, Setting, WorkloadEntry } from './runner/spec.js';
+
+export type { Setting } from './runner/spec.js';
+
 export interface TestConfig {
   name: string;
-  workload: 'register';
+  workload: string;
   nemesis: string;
   nodes: number;
   concurrency: number;
@@ -21,10 +27,6 @@ export interface TestConfig {
   image?: string;
   zkHome?: string;
   toxiproxyUrl?: string;
-  readMode: 'plain' | 'sync';
-  threadsPerKey: number;
-  opsPerKey: number;
-  readShare: number;
   nemesisInterval: number;
   nemesisDuration: number;
   recovery: number;
@@ -34,44 +36,36 @@ export interface TestConfig {
   minThroughput?: number;
   store: string;
   keepDirs: boolean;
+  /** The chosen workload's and fault families' own settings (given or default), by key. */
+  settings: PluginSettings;
 }
 
-type Kind = 'int' | 'number' | 'string' | 'boolean';
-
-export interface Setting {
-  key: keyof TestConfig;
-  /** The CLI flag, e.g. `--time-limit <seconds>`. */
-  flag: string;
-  kind: Kind;
-  help: string;
-  default?: string | number | boolean;
-  choices?: readonly string[];
-  min?: number;
-  max?: number;
+/** The plug-ins a config may name: the registries, or a test's own. */
+export interface Catalog {
+  readonly workloads: readonly WorkloadEntry[];
+  readonly nemeses: readonly NemesisEntry[];
 }
 
-/** Every setting, in the order `--help` shows them. */
+/** The run's own settings, in the order `--help` shows them (the catalog adds `--workload`'s choices). */
 export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     key: 'name',
     flag: '--name <name>',
     kind: 'string',
-    help: 'test name: runs are stored under <store>/<name>/',
-    default: 'register',
+    help: "test name: runs are stored under <store>/<name>/ (default: the workload's name)",
   },
   {
     key: 'workload',
     flag: '-w, --workload <name>',
     kind: 'string',
-    help: 'what the clients do',
+    help: 'what the clients do (each workload has its own settings, listed below)',
     default: 'register',
-    choices: ['register'],
   },
   {
     key: 'nemesis',
     flag: '-n, --nemesis <names>',
     kind: 'string',
-    help: 'faults: none, or a comma-separated list of partition, partition-leader, partition-follower, kill, pause',
+    help: 'faults: none, or a comma-separated list of fault families (listed below)',
     default: 'none',
   },
   {
@@ -140,39 +134,6 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     flag: '--toxiproxy-url <url>',
     kind: 'string',
     help: "a running Toxiproxy to use instead of zkcheck's own fault proxy",
-  },
-  {
-    key: 'readMode',
-    flag: '--read-mode <mode>',
-    kind: 'string',
-    help: 'register reads: plain getData, or sync() then getData',
-    default: 'plain',
-    choices: ['plain', 'sync'],
-  },
-  {
-    key: 'threadsPerKey',
-    flag: '--threads-per-key <n>',
-    kind: 'int',
-    help: 'client threads sharing one register at a time',
-    default: 5,
-    min: 1,
-  },
-  {
-    key: 'opsPerKey',
-    flag: '--ops-per-key <n>',
-    kind: 'int',
-    help: 'ops on a register before its threads move to the next one',
-    default: 300,
-    min: 1,
-  },
-  {
-    key: 'readShare',
-    flag: '--read-share <fraction>',
-    kind: 'number',
-    help: 'share of register ops that are reads; writes and cas split the rest evenly',
-    default: 0.5,
-    min: 0,
-    max: 1,
   },
   {
     key: 'nemesisInterval',
@@ -244,19 +205,50 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The run's own defaults (no plug-in settings: those come with the chosen plug-ins). */
 export function defaultConfig(): TestConfig {
-  const config: Record<string, unknown> = {};
+  const config: Record<string, unknown> = { settings: {} };
   for (const s of SETTINGS) if (s.default !== undefined) config[s.key] = s.default;
   return config as unknown as TestConfig;
+}
+
+/** A plug-in setting and the plug-ins that take it ("workload register", "nemesis kill"). */
+export interface PluginSetting {
+  setting: Setting;
+  owners: string[];
+}
+
+/**
+ * Every plug-in setting of the catalog by key. Two plug-ins may share a setting (the same key
+ * means the same flag); a key declared twice with different shapes is a registry bug.
+ */
+export function pluginSettings(catalog: Catalog): Map<string, PluginSetting> {
+  const byKey = new Map<string, PluginSetting>();
+  const add = (owner: string, setting: Setting) => {
+    if (SETTINGS.some((s) => s.key === setting.key))
+      throw new Error(`${owner}: setting "${setting.key}" is one of the run's own settings`);
+    const known = byKey.get(setting.key);
+    if (!known) byKey.set(setting.key, { setting, owners: [owner] });
+    else if (known.setting.flag !== setting.flag || known.setting.kind !== setting.kind)
+      throw new Error(`${owner}: setting "${setting.key}" differs from ${known.owners[0]}'s`);
+    else known.owners.push(owner);
+  };
+  for (const entry of catalog.workloads)
+    for (const setting of entry.settings) add(`workload ${entry.name}`, setting);
+  for (const entry of catalog.nemeses)
+    for (const setting of entry.settings) add(`nemesis ${entry.name}`, setting);
+  return byKey;
+}
+
+/** The long flag of a setting: `--keep-dirs` has no `<value>` part, so it is not always the second-last word. */
+export function longFlag(setting: Setting): string {
+  return setting.flag.split(' ').find((word) => word.startsWith('--'))!;
 }
 
 /** Checks one value against its setting; `from` names where it came from for the message. */
 export function coerceSetting(setting: Setting, raw: unknown, from: string): string | number | boolean {
   // The long flag: `--keep-dirs` has no `<value>` part, so it is not always the second-last word.
-  const name =
-    from === 'flag'
-      ? setting.flag.split(' ').find((word) => word.startsWith('--'))!
-      : `"${setting.key}" in ${from}`;
+  const name = from === 'flag' ? longFlag(setting) : `"${setting.key}" in ${from}`;
   const value =
     typeof raw === 'string' && (setting.kind === 'int' || setting.kind === 'number')
       ? Number(raw.trim() === '' ? NaN : raw)
@@ -295,35 +287,48 @@ export function coerceSetting(setting: Setting, raw: unknown, from: string): str
   }
 }
 
-/** A config file's settings, checked: unknown keys and bad values are errors naming the key. */
-export function validateConfigObject(value: unknown, file: string): Partial<TestConfig> {
+/**
+ * Settings as given (a config file's object, or the parsed flags), each checked against its
+ * declaration: the run's own at the top level, plug-in settings under `settings`. `from` is
+ * "flag" or the file's name, for the messages. Unknown keys are errors naming the key.
+ */
+export function validateSettings(value: unknown, from: string, catalog: Catalog): Partial<TestConfig> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${file}: a config must be an object of settings`);
+    throw new ConfigError(`${from}: a config must be an object of settings`);
   }
+  const plugins = pluginSettings(catalog);
   const result: Record<string, unknown> = {};
+  const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
-    const setting = SETTINGS.find((s) => s.key === key);
-    if (!setting) throw new ConfigError(`${file}: unknown setting "${key}"${suggest(key)}`);
     if (raw === null || raw === undefined) continue;
-    result[key] = coerceSetting(setting, raw, file);
+    const own = SETTINGS.find((s) => s.key === key);
+    if (own) {
+      result[key] = coerceSetting(own, raw, from);
+      continue;
+    }
+    const plugin = plugins.get(key);
+    if (!plugin) throw new ConfigError(`${from}: unknown setting "${key}"${suggest(key, plugins)}`);
+    settings[key] = coerceSetting(plugin.setting, raw, from);
   }
   if (typeof result.name === 'string' && !/^[A-Za-z0-9._-]+$/.test(result.name)) {
-    throw new ConfigError(`${file}: "name" may only contain letters, digits, '.', '_' and '-'`);
+    throw new ConfigError(`${from}: "name" may only contain letters, digits, '.', '_' and '-'`);
   }
+  if (Object.keys(settings).length > 0) result.settings = settings;
   return result as Partial<TestConfig>;
 }
 
-function suggest(key: string): string {
+function suggest(key: string, plugins: Map<string, PluginSetting>): string {
   const lower = key.toLowerCase().replace(/[-_]/g, '');
-  const close = SETTINGS.find((s) => s.key.toLowerCase() === lower);
-  return close ? ` (did you mean "${close.key}"?)` : ` (settings: ${SETTINGS.map((s) => s.key).join(', ')})`;
+  const keys = [...SETTINGS.map((s) => s.key), ...plugins.keys()];
+  const close = keys.find((k) => k.toLowerCase() === lower);
+  return close ? ` (did you mean "${close}"?)` : ` (settings: ${keys.join(', ')})`;
 }
 
 /**
  * Loads a config file: JSON, or a JavaScript/TypeScript module whose default export is the
  * settings object (TypeScript through tsx, when it is installed).
  */
-export async function loadConfigFile(path: string): Promise<Partial<TestConfig>> {
+export async function loadConfigFile(path: string, catalog: Catalog): Promise<Partial<TestConfig>> {
   const file = resolve(path);
   if (!existsSync(file)) throw new ConfigError(`config file ${path} does not exist`);
   const ext = extname(file);
@@ -334,10 +339,10 @@ export async function loadConfigFile(path: string): Promise<Partial<TestConfig>>
     } catch (error) {
       throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
     }
-    return validateConfigObject(parsed, path);
+    return validateSettings(parsed, path, catalog);
   }
   if (['.js', '.mjs', '.ts', '.mts'].includes(ext))
-    return validateConfigObject(await importDefault(file, ext), path);
+    return validateSettings(await importDefault(file, ext), path, catalog);
   throw new ConfigError(`${path}: config files are .json, .js, .mjs or .ts`);
 }
 
@@ -359,12 +364,63 @@ async function importDefault(file: string, ext: string): Promise<unknown> {
   }
 }
 
-/** Defaults, then the file, then flags; then the checks that span settings. */
-export function mergeConfig(file: Partial<TestConfig>, flags: Partial<TestConfig>): TestConfig {
+/**
+ * Defaults, then the file, then flags; then the checks that span settings: the workload and the
+ * fault families exist, every plug-in setting given belongs to one of them, and the chosen
+ * plug-ins' settings get their defaults.
+ */
+export function mergeConfig(
+  file: Partial<TestConfig>,
+  flags: Partial<TestConfig>,
+  catalog: Catalog,
+): TestConfig {
   const config = { ...defaultConfig(), ...file, ...flags };
+  const workload = catalog.workloads.find((entry) => entry.name === config.workload);
+  if (!workload) {
+    throw new ConfigError(
+      `--workload: unknown workload "${config.workload}" (workloads: ${catalog.workloads.map((e) => e.name).join(', ')})`,
+    );
+  }
+  const nemeses = parseNemesisNames(config.nemesis, catalog);
+  config.name ??= workload.name;
   if (!/^[A-Za-z0-9._-]+$/.test(config.name)) {
     throw new ConfigError(`--name: may only contain letters, digits, '.', '_' and '-', got "${config.name}"`);
   }
-  if (config.threadsPerKey > config.concurrency) config.threadsPerKey = config.concurrency;
+  const chosen = [workload, ...nemeses];
+  const owners = pluginSettings(catalog);
+  const given = [
+    ...Object.keys(file.settings ?? {}).map((key) => ({ key, from: 'file' })),
+    ...Object.keys(flags.settings ?? {}).map((key) => ({ key, from: 'flag' })),
+  ];
+  for (const { key, from } of given) {
+    if (chosen.some((entry) => entry.settings.some((s) => s.key === key))) continue;
+    const { setting, owners: takers } = owners.get(key)!;
+    const name = from === 'flag' ? longFlag(setting) : `"${key}"`;
+    const used = `--workload ${workload.name}${nemeses.length > 0 ? ` and --nemesis ${nemeses.map((e) => e.name).join(',')}` : ''}`;
+    throw new ConfigError(`${name}: a setting of ${takers.join(', ')}; ${used} do not take it`);
+  }
+  const settings: Record<string, string | number | boolean | undefined> = {};
+  for (const entry of chosen) for (const setting of entry.settings) settings[setting.key] = setting.default;
+  config.settings = { ...settings, ...file.settings, ...flags.settings };
   return config;
+}
+
+/** `none` or a comma-separated list of fault families, each in the catalog. */
+export function parseNemesisNames(text: string, catalog: Catalog): NemesisEntry[] {
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '' && name !== 'none'),
+    ),
+  ];
+  return names.map((name) => {
+    const entry = catalog.nemeses.find((e) => e.name === name);
+    if (!entry)
+      throw new ConfigError(
+        `--nemesis: unknown fault family "${name}": use none or a comma-separated list of ${catalog.nemeses.map((e) => e.name).join(', ')}`,
+      );
+    return entry;
+  });
 }

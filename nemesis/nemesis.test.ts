@@ -4,8 +4,11 @@ import type { Completion } from '../harness/generator/scheduler.js';
 import { simulate } from '../harness/generator/simulate.js';
 import { nemesis } from '../harness/generator/threads.js';
 import type { Gen, GenEvent, GenOp } from '../harness/generator/types.js';
-import { composeNemesis, NEMESIS_NAMES, parseNemesisNames } from './index.js';
-import { NemesisError } from './types.js';
+import { parseNemesisNames } from '../harness/config.js';
+import { NEMESES } from './index.js';
+import { nemesisPlan } from './compose.js';
+import { planTargets, type TargetKind } from './targets.js';
+import { rngFromSeed } from '../harness/generator/rng.js';
 
 /** Just what the nemesis packages call, recording every call. */
 class FakeEnsemble {
@@ -65,10 +68,19 @@ class FakeEnsemble {
   }
 }
 
-const OPTIONS = { intervalSeconds: 5, durationSeconds: 10 };
+const OPTIONS = {
+  intervalSeconds: 5,
+  durationSeconds: 10,
+  settings: { partitionTargets: 'one', killTargets: 'one', pauseTargets: 'one' },
+};
+const CATALOG = { workloads: [], nemeses: NEMESES };
 
-function compose(names: string[], fake = new FakeEnsemble(5)) {
-  return { fake, nem: composeNemesis(names, { ensemble: fake.asEnsemble(), ...OPTIONS }) };
+function compose(names: string[], fake = new FakeEnsemble(5), settings: Record<string, string> = {}) {
+  const plan = nemesisPlan(parseNemesisNames(names.join(','), CATALOG), {
+    ...OPTIONS,
+    settings: { ...OPTIONS.settings, ...settings },
+  });
+  return { fake, plan, nem: plan.build(fake.asEnsemble()) };
 }
 
 /** The nemesis thread's ops (sleeps included), as the scheduler would start them. */
@@ -85,59 +97,77 @@ const invoke = (f: string, value: unknown): GenOp => ({
   process: 'nemesis',
   time: 0,
 });
+/** A start's value: `kind`, with the random order of nodes fixed. */
+const plan = (targets: TargetKind, ...order: number[]) => ({ targets, order });
+const hit = (roles: Record<number, string>) => ({
+  type: 'ok',
+  value: { targets: Object.keys(roles).map(Number), roles },
+});
 
-describe('parseNemesisNames', () => {
-  it('reads none, or nothing, as no nemesis', () => {
-    expect(parseNemesisNames('none')).toEqual([]);
-    expect(parseNemesisNames('')).toEqual([]);
+describe('the fault registry', () => {
+  it('lists every family with help, and parses none or a comma-separated list', () => {
+    expect(NEMESES.map((e) => e.name)).toEqual([
+      'partition',
+      'partition-leader',
+      'partition-follower',
+      'kill',
+      'pause',
+    ]);
+    for (const entry of NEMESES) expect(entry.help.length).toBeGreaterThan(10);
+    expect(parseNemesisNames('none', CATALOG)).toEqual([]);
+    expect(parseNemesisNames('kill, pause,kill', CATALOG).map((e) => e.name)).toEqual(['kill', 'pause']);
+  });
+});
+
+describe('target sets', () => {
+  it('plans every node in a seeded random order', () => {
+    const a = planTargets('minority', 5, rngFromSeed(3));
+    expect([...a.order].sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(planTargets('minority', 5, rngFromSeed(3))).toEqual(a);
   });
 
-  it('reads a comma-separated list, trimming spaces and dropping duplicates and none', () => {
-    expect(parseNemesisNames('kill, pause')).toEqual(['kill', 'pause']);
-    expect(parseNemesisNames('kill,pause,kill')).toEqual(['kill', 'pause']);
-    expect(parseNemesisNames('none,partition-leader')).toEqual(['partition-leader']);
-  });
-
-  it('refuses an unknown name, listing the known ones', () => {
-    expect(NEMESIS_NAMES).toEqual(['partition', 'partition-leader', 'partition-follower', 'kill', 'pause']);
-    for (const text of ['kill,crash', 'Kill']) {
-      const name = text.split(',').at(-1);
-      expect(() => parseNemesisNames(text)).toThrow(
-        new NemesisError(
-          `unknown nemesis "${name}": use none or a comma-separated list of partition, partition-leader, partition-follower, kill, pause`,
-        ),
-      );
+  it('resolves one, minority, majority, all, leader, follower and followers when the fault starts', async () => {
+    const cases: Array<[TargetKind, number[]]> = [
+      ['one', [4]],
+      ['minority', [4, 2]],
+      ['majority', [4, 2, 5]],
+      ['all', [1, 2, 3, 4, 5]],
+      ['leader', [1]],
+      ['follower', [4]],
+      ['followers', [4, 2, 5, 3]],
+    ];
+    for (const [kind, nodes] of cases) {
+      const { fake, nem } = compose(['kill'], new FakeEnsemble(5));
+      const done = await nem.invoke(invoke('kill', plan(kind, 4, 2, 5, 1, 3)));
+      expect(done).toMatchObject({ type: 'ok', value: { targets: nodes } });
+      expect(fake.calls.filter((c) => c.startsWith('kill'))).toEqual(nodes.map((n) => `kill ${n}`));
     }
   });
 });
 
-describe('composeNemesis schedules', () => {
+describe('composed schedules', () => {
   it('has no schedule and no faults with no packages', () => {
-    const { nem } = compose([]);
+    const { nem, plan } = compose([]);
+    expect(plan.names).toEqual([]);
     expect(nem.generator).toBeNull();
     expect(nem.finalGenerator).toBeNull();
     expect(nem.active()).toEqual([]);
   });
 
-  it('runs episodes on the nemesis thread: quiet, kill a node, hold, start the same node', () => {
-    const { nem } = compose(['kill']);
+  it('runs episodes on the nemesis thread: quiet, kill a planned target, hold, start what was hit', () => {
+    const { nem } = compose(['kill'], new FakeEnsemble(5), { killTargets: 'minority' });
     const ops = nemesisOps(nem.generator, 1);
     expect(ops.every((e) => e.thread === 'nemesis' && e.process === 'nemesis')).toBe(true);
     for (let i = 0; i + 3 < ops.length; i += 4) {
       const [quiet, kill, hold, start] = ops.slice(i, i + 4);
       expect([quiet.special, quiet.value]).toEqual(['sleep', 5]);
       expect(kill.f).toBe('kill');
-      expect(kill.special).toBeUndefined();
+      expect((kill.value as { targets: string }).targets).toBe('minority');
+      expect([...(kill.value as { order: number[] }).order].sort()).toEqual([1, 2, 3, 4, 5]);
       expect([hold.special, hold.value]).toEqual(['sleep', 10]);
       expect(start.f).toBe('start');
-      expect(start.value).toBe(kill.value);
-      expect(kill.value).toBeGreaterThanOrEqual(1);
-      expect(kill.value).toBeLessThanOrEqual(5);
-      expect(Number.isInteger(kill.value)).toBe(true);
     }
-    // The first fault starts after the quiet time, the stop after the fault's duration.
     expect(ops[1].time).toBe(5e9);
-    expect(ops[3].time - ops[1].time).toBe(10e9 + 10); // the kill itself takes 10 simulated ns
   });
 
   it('pairs pause with resume and isolate with heal', () => {
@@ -150,42 +180,16 @@ describe('composeNemesis schedules', () => {
     }
   });
 
-  it('replays the same nodes from the same seed, and covers every node across seeds', () => {
-    const nodes = (seed: number) =>
+  it('replays the same targets from the same seed, and covers every node across seeds', () => {
+    const firsts = (seed: number) =>
       nemesisOps(compose(['kill', 'pause']).nem.generator, seed, 200)
         .filter((e) => e.f === 'kill' || e.f === 'pause')
-        .map((e) => `${e.f} ${String(e.value)}`);
-    expect(nodes(11)).toEqual(nodes(11));
-    expect(nodes(11)).not.toEqual(nodes(12));
-    const all = [1, 2, 3, 4, 5, 6].flatMap(nodes);
+        .map((e) => `${e.f} ${(e.value as { order: number[] }).order[0]}`);
+    expect(firsts(11)).toEqual(firsts(11));
+    expect(firsts(11)).not.toEqual(firsts(12));
+    const all = [1, 2, 3, 4, 5, 6].flatMap(firsts);
     expect(new Set(all.map((n) => Number(n.split(' ')[1])))).toEqual(new Set([1, 2, 3, 4, 5]));
     expect(new Set(all.map((n) => n.split(' ')[0]))).toEqual(new Set(['kill', 'pause']));
-  });
-
-  it('draws each episode from one package, stopping what it started', () => {
-    const ops = nemesisOps(compose(['kill', 'pause', 'partition']).nem.generator, 5, 200).filter(
-      (e) => e.special === undefined,
-    );
-    const stopOf: Record<string, string> = { kill: 'start', pause: 'resume', isolate: 'heal' };
-    for (let i = 0; i + 1 < ops.length; i += 2) {
-      expect(ops[i + 1].f).toBe(stopOf[ops[i].f]);
-      expect(ops[i + 1].value).toBe(ops[i].value);
-    }
-    expect(new Set(ops.map((e) => e.f))).toEqual(
-      new Set(['kill', 'start', 'pause', 'resume', 'isolate', 'heal']),
-    );
-  });
-
-  it('names the role, not a node, in leader and follower episodes', () => {
-    for (const role of ['leader', 'follower']) {
-      const ops = nemesisOps(compose([`partition-${role}`]).nem.generator, 3).filter(
-        (e) => e.special === undefined,
-      );
-      expect(ops.slice(0, 2).map((e) => [e.f, e.value])).toEqual([
-        ['isolate', role],
-        ['heal', role],
-      ]);
-    }
   });
 
   it('ends with one heal per package', () => {
@@ -198,55 +202,53 @@ describe('composeNemesis schedules', () => {
   });
 });
 
-describe('composeNemesis performing faults', () => {
-  it('kills and starts the node it is given, listing the fault while it lasts', async () => {
+describe('performing faults', () => {
+  it('kills and starts the nodes it hit, recording their roles and listing the fault while it lasts', async () => {
     const { fake, nem } = compose(['kill']);
-    expect(await nem.invoke(invoke('kill', 2))).toEqual({ type: 'ok', value: 2 });
+    expect(await nem.invoke(invoke('kill', plan('one', 2, 1, 3, 4, 5)))).toEqual(hit({ 2: 'follower' }));
     expect(fake.state(2)).toBe('killed');
     expect(nem.active()).toEqual(['node 2 killed']);
-    expect(await nem.invoke(invoke('start', 2))).toEqual({ type: 'ok', value: 2 });
+    expect(await nem.invoke(invoke('start', { targets: 'one' }))).toEqual({
+      type: 'ok',
+      value: { targets: [2] },
+    });
     expect(fake.state(2)).toBe('running');
     expect(nem.active()).toEqual([]);
-    expect(fake.calls).toEqual(['kill 2', 'start 2']);
+    expect(fake.calls).toEqual(['status', 'kill 2', 'start 2']);
   });
 
-  it('lists every fault in force across packages, in node order', async () => {
+  it('lists every fault in force across packages', async () => {
     const { nem } = compose(['partition', 'kill', 'pause']);
-    await nem.invoke(invoke('pause', 4));
-    await nem.invoke(invoke('kill', 3));
-    await nem.invoke(invoke('kill', 1));
-    await nem.invoke(invoke('isolate', 5));
-    expect(nem.active()).toEqual(['node 5 isolated', 'node 1 killed', 'node 3 killed', 'node 4 paused']);
+    await nem.invoke(invoke('pause', plan('one', 4)));
+    await nem.invoke(invoke('kill', plan('minority', 3, 1, 2, 4, 5)));
+    await nem.invoke(invoke('isolate', plan('one', 5)));
+    expect(nem.active()).toEqual(['node 5 isolated', 'nodes 1, 3 killed', 'node 4 paused']);
   });
 
   it('isolates the node that leads when the fault starts, and heals that node later', async () => {
     const { fake, nem } = compose(['partition-leader']);
     fake.modes.set(1, 'follower');
     fake.modes.set(3, 'leader');
-    expect(await nem.invoke(invoke('isolate', 'leader'))).toEqual({ type: 'ok', value: 3 });
+    const episode = nemesisOps(nem.generator, 1).filter((e) => e.special === undefined);
+    expect((episode[0].value as { targets: string }).targets).toBe('leader');
+    expect(await nem.invoke(invoke('isolate', plan('leader', 1, 2, 3, 4, 5)))).toEqual(hit({ 3: 'leader' }));
     expect(nem.active()).toEqual(['node 3 isolated']);
     // A new leader is elected meanwhile: the stop still undoes the fault on node 3.
     fake.modes.set(3, 'follower');
     fake.modes.set(2, 'leader');
-    expect(await nem.invoke(invoke('heal', 'leader'))).toEqual({ type: 'ok', value: 3 });
+    expect(await nem.invoke(invoke('heal', { targets: 'leader' }))).toEqual({
+      type: 'ok',
+      value: { targets: [3] },
+    });
     expect(nem.active()).toEqual([]);
     expect(fake.calls).toEqual(['status', 'isolate 3', 'healAll']);
-  });
-
-  it('isolates the lowest-numbered follower for partition-follower', async () => {
-    const { fake, nem } = compose(['partition-follower']);
-    fake.modes.set(2, undefined);
-    expect(await nem.invoke(invoke('isolate', 'follower'))).toEqual({ type: 'ok', value: 3 });
-    expect(fake.isolated).toEqual(new Set([3]));
-    expect(await nem.invoke(invoke('heal', 'follower'))).toEqual({ type: 'ok', value: 3 });
-    expect(fake.isolated).toEqual(new Set());
   });
 
   it('records an info naming every node when no node has the role', async () => {
     const fake = new FakeEnsemble(3);
     for (const id of [1, 2, 3]) fake.modes.set(id, undefined);
     const { nem } = compose(['partition-leader'], fake);
-    expect(await nem.invoke(invoke('isolate', 'leader'))).toEqual({
+    expect(await nem.invoke(invoke('isolate', plan('leader', 1, 2, 3)))).toEqual({
       type: 'info',
       error: {
         name: 'Error',
@@ -258,40 +260,33 @@ describe('composeNemesis performing faults', () => {
     expect(fake.calls).toEqual(['status']);
   });
 
-  it('still heals after a leader isolation that failed half-way', async () => {
+  it('still heals after an isolation that failed half-way', async () => {
     const { fake, nem } = compose(['partition-leader']);
     fake.failNext = 'isolate';
-    expect((await nem.invoke(invoke('isolate', 'leader'))).type).toBe('info');
-    expect(await nem.invoke(invoke('heal', 'leader'))).toEqual({ type: 'ok', value: 1 });
+    expect((await nem.invoke(invoke('isolate', plan('leader', 1, 2, 3, 4, 5)))).type).toBe('info');
+    expect(await nem.invoke(invoke('heal', { targets: 'leader' }))).toEqual({
+      type: 'ok',
+      value: { targets: [1] },
+    });
     expect(fake.calls).toEqual(['status', 'healAll']);
   });
 
-  it('claims no node for a stop whose role was never resolved', async () => {
+  it('claims no node for a stop whose start never resolved', async () => {
     const { fake, nem } = compose(['partition-leader']);
-    await nem.invoke(invoke('isolate', 'leader'));
-    await nem.invoke(invoke('heal', 'leader'));
     fake.failNext = 'status';
-    expect((await nem.invoke(invoke('isolate', 'leader'))).type).toBe('info');
-    expect(await nem.invoke(invoke('heal', 'leader'))).toEqual({ type: 'ok', value: null });
-    expect(fake.calls).toEqual(['status', 'isolate 1', 'healAll']);
-  });
-
-  it('works with several partition packages at once', async () => {
-    const { fake, nem } = compose(['partition', 'partition-leader', 'partition-follower']);
-    expect(await nem.invoke(invoke('isolate', 'leader'))).toEqual({ type: 'ok', value: 1 });
-    expect(nem.active()).toEqual(['node 1 isolated']);
-    expect(await nem.invoke(invoke('heal', 'leader'))).toEqual({ type: 'ok', value: 1 });
-    expect(await nem.invoke(invoke('isolate', 4))).toEqual({ type: 'ok', value: 4 });
-    expect(await nem.invoke(invoke('heal', 4))).toEqual({ type: 'ok', value: 4 });
-    expect(nem.active()).toEqual([]);
-    expect(fake.calls).toEqual(['status', 'isolate 1', 'healAll', 'isolate 4', 'healAll']);
+    expect((await nem.invoke(invoke('isolate', plan('leader', 1, 2, 3, 4, 5)))).type).toBe('info');
+    expect(await nem.invoke(invoke('heal', { targets: 'leader' }))).toEqual({
+      type: 'ok',
+      value: { targets: [] },
+    });
+    expect(fake.calls).toEqual([]);
   });
 
   it('heals every fault in the final phase, whatever the episodes left', async () => {
     const { fake, nem } = compose(['partition', 'kill', 'pause']);
-    await nem.invoke(invoke('kill', 1));
-    await nem.invoke(invoke('pause', 3));
-    await nem.invoke(invoke('isolate', 2));
+    await nem.invoke(invoke('kill', plan('one', 1)));
+    await nem.invoke(invoke('pause', plan('one', 3)));
+    await nem.invoke(invoke('isolate', plan('one', 2)));
     fake.calls.length = 0;
     for (const e of nemesisOps(nem.finalGenerator, 0)) {
       expect(await nem.invoke(invoke(e.f, e.value))).toEqual({ type: 'ok', value: null });
@@ -304,22 +299,21 @@ describe('composeNemesis performing faults', () => {
 
   it('fails an op no package performs', async () => {
     const { fake, nem } = compose(['kill']);
-    expect(await nem.invoke(invoke('pause', 1))).toEqual({
+    expect(await nem.invoke(invoke('pause', plan('one', 1)))).toEqual({
       type: 'fail',
       error: { name: 'UNSUPPORTED', message: 'no nemesis performs "pause"' },
     });
     expect(fake.calls).toEqual([]);
   });
 
-  it('records a throwing ensemble call as info, leaving the fault unlisted', async () => {
+  it('records a throwing ensemble call as info', async () => {
     const { fake, nem } = compose(['pause']);
     fake.failNext = 'pause';
-    const completion: Completion = await nem.invoke(invoke('pause', 2));
+    const completion: Completion = await nem.invoke(invoke('pause', plan('one', 2)));
     expect(completion).toEqual({
       type: 'info',
       error: { name: 'Error', message: 'pause 2 failed: proxy unreachable' },
     });
-    expect(nem.active()).toEqual([]);
     expect(fake.state(2)).toBe('running');
   });
 });

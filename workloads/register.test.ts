@@ -9,10 +9,25 @@ import type { Completion } from '../harness/generator/scheduler.js';
 import { limit } from '../harness/generator/combinators.js';
 import { simulate } from '../harness/generator/simulate.js';
 import type { GenEvent, GenOp } from '../harness/generator/types.js';
-import { registerWorkload } from './register.js';
-import { WorkloadError, type WorkloadOptions } from './types.js';
+import { coerceSetting, ConfigError } from '../harness/config.js';
+import { WorkloadError, type WorkloadOptions } from '../harness/runner/spec.js';
+import { register, registerWorkload as buildRegister } from './register.js';
 
-const BASE: WorkloadOptions = {
+/** Flat options as a test writes them: the run's shape and register settings, defaults from the declaration. */
+type FlatOptions = Omit<WorkloadOptions, 'settings'> & Record<string, unknown>;
+const DEFAULTS = Object.fromEntries(register.settings.map((s) => [s.key, s.default]));
+function registerWorkload(flat: FlatOptions) {
+  const { concurrency, rate, timeLimitSeconds, ...settings } = flat;
+  return buildRegister({
+    concurrency,
+    rate,
+    timeLimitSeconds,
+    settings: { ...DEFAULTS, ...settings } as WorkloadOptions['settings'],
+  });
+}
+const declared = (key: string) => register.settings.find((s) => s.key === key)!;
+
+const BASE: FlatOptions = {
   concurrency: 4,
   rate: 1,
   timeLimitSeconds: 10,
@@ -49,11 +64,7 @@ function registerStore(): (op: GenOp) => Completion {
 }
 
 /** The first `ops` ops of the (unbounded) schedule, completed by `registerStore`. */
-function run(
-  options: WorkloadOptions = BASE,
-  seed = 7,
-  ops = 200,
-): { events: GenEvent[]; invokes: GenEvent[] } {
+function run(options: FlatOptions = BASE, seed = 7, ops = 200): { events: GenEvent[]; invokes: GenEvent[] } {
   const workload = registerWorkload(options);
   const events = simulate(limit(ops, workload.generator()), {
     threads: options.concurrency,
@@ -77,6 +88,7 @@ describe('registerWorkload settings', () => {
       writeShare: 0.25,
       groups: 2,
       root: '/registers',
+      model: { name: 'zk-versioned-register' },
       keysUsed: 0,
     });
   });
@@ -89,7 +101,13 @@ describe('registerWorkload settings', () => {
       opsPerKey: 300,
       groups: 2,
     });
-    expect(workload.model).toEqual({ name: 'zk-versioned-register' });
+    expect(workload.claims.map((c) => c.name)).toEqual([
+      'writes-linearizable',
+      'sequential',
+      'zookeeper',
+      'sync-reads-linearizable',
+      'linearizable',
+    ]);
     expect(workload.requiredFs).toEqual(['read', 'write', 'cas']);
   });
 
@@ -102,8 +120,8 @@ describe('registerWorkload settings', () => {
     const described = registerWorkload({ ...BASE, readShare: 0.9 }).describe();
     expect(described.readShare).toBe(0.9);
     expect(described.writeShare).toBeCloseTo(0.05, 12);
-    expect(() => registerWorkload({ ...BASE, readShare: 1.5 })).toThrow(
-      new WorkloadError('readShare must be a number from 0 to 1, got 1.5'),
+    expect(() => coerceSetting(declared('readShare'), 1.5, 'flag')).toThrow(
+      new ConfigError('--read-share: expected from 0 to 1, got 1.5'),
     );
   });
 
@@ -113,23 +131,15 @@ describe('registerWorkload settings', () => {
     );
   });
 
-  it('refuses threads per key and ops per key that are not whole numbers >= 1', () => {
+  it('declares threads per key and ops per key as whole numbers >= 1', () => {
     const cases: [string, unknown, string][] = [
-      ['threadsPerKey', 0, 'threadsPerKey must be a whole number >= 1, got 0'],
-      ['threadsPerKey', '2', 'threadsPerKey must be a whole number >= 1, got "2"'],
-      ['opsPerKey', 1.5, 'opsPerKey must be a whole number >= 1, got 1.5'],
-      ['opsPerKey', -3, 'opsPerKey must be a whole number >= 1, got -3'],
+      ['threadsPerKey', 0, '--threads-per-key: expected >= 1, got 0'],
+      ['threadsPerKey', 'x', '--threads-per-key: expected a whole number, got "x"'],
+      ['opsPerKey', 1.5, '--ops-per-key: expected a whole number, got 1.5'],
+      ['opsPerKey', -3, '--ops-per-key: expected >= 1, got -3'],
     ];
-    for (const [name, value, message] of cases) {
-      let thrown: unknown;
-      try {
-        registerWorkload({ ...BASE, [name]: value });
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(WorkloadError);
-      expect((thrown as Error).message).toBe(message);
-    }
+    for (const [name, value, message] of cases)
+      expect(() => coerceSetting(declared(name), value, 'flag')).toThrow(new ConfigError(message));
   });
 
   it('marks reads as sync only in sync mode, and nothing else', () => {

@@ -8,25 +8,30 @@
  *   cas    [n, v]: setData of v at expected version n: ok {value: v, version: n + 1}; BAD_VERSION fails
  *
  * Values are integers unique per key (1, 2, 3, ...), so every read names the one write it saw.
- * Client threads are split into groups of `threadsPerKey`; each group works on one key at a time
- * for `opsPerKey` ops, then moves to its next key. That bounds each key's concurrency, which keeps
- * its history checkable, while the run as a whole covers many keys.
+ * Keys rotate with the per-key combinator (harness/generator/independent.ts): groups of
+ * `threadsPerKey` threads, each on its own key for `opsPerKey` ops. Its claims are ZooKeeper's five
+ * consistency claims over that model, each on its own line.
  */
+import { consistencyClaims } from '../checker/claims/evaluate.js';
 import { complete } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { someFreeThread } from '../harness/generator/context.js';
-import { GeneratorBase, op, update } from '../harness/generator/core.js';
-import { limit, any } from '../harness/generator/combinators.js';
+import { GeneratorBase } from '../harness/generator/core.js';
+import { keyLayout, perKey, type KeyLayout } from '../harness/generator/independent.js';
 import { nextFloat } from '../harness/generator/rng.js';
 import type { Completion } from '../harness/generator/scheduler.js';
-import { onThreads } from '../harness/generator/threads.js';
 import type { Context, Gen, GenEvent, GenOp, Generator, OpResult } from '../harness/generator/types.js';
-import { WorkloadError, type Workload, type WorkloadOptions } from './types.js';
+import {
+  WorkloadError,
+  type Workload,
+  type WorkloadEntry,
+  type WorkloadOptions,
+} from '../harness/runner/spec.js';
 
 export const READ_MODES = ['plain', 'sync'] as const;
 export type ReadMode = (typeof READ_MODES)[number];
 
-export interface RegisterSettings {
+interface RegisterSettings {
   readMode: ReadMode;
   threadsPerKey: number;
   opsPerKey: number;
@@ -35,60 +40,91 @@ export interface RegisterSettings {
   writeShare: number;
 }
 
-export const REGISTER_DEFAULTS: Readonly<RegisterSettings> = Object.freeze({
-  readMode: 'plain',
-  threadsPerKey: 5,
-  opsPerKey: 300,
-  readShare: 0.5,
-  writeShare: 0.25,
-});
-
 const ROOT = '/registers';
 const pathOf = (key: number): string => `${ROOT}/${key}`;
+const MODEL = { name: 'zk-versioned-register' };
+
+export const register: WorkloadEntry = {
+  name: 'register',
+  help: 'read, write and compare-and-set many registers (one znode each), checked per ZooKeeper claim',
+  settings: [
+    {
+      key: 'readMode',
+      flag: '--read-mode <mode>',
+      kind: 'string',
+      help: 'reads: plain getData, or sync() then getData',
+      default: 'plain',
+      choices: READ_MODES,
+    },
+    {
+      key: 'threadsPerKey',
+      flag: '--threads-per-key <n>',
+      kind: 'int',
+      help: 'client threads sharing one register at a time',
+      default: 5,
+      min: 1,
+    },
+    {
+      key: 'opsPerKey',
+      flag: '--ops-per-key <n>',
+      kind: 'int',
+      help: 'ops on a register before its threads move to the next one',
+      default: 300,
+      min: 1,
+    },
+    {
+      key: 'readShare',
+      flag: '--read-share <fraction>',
+      kind: 'number',
+      help: 'share of ops that are reads; writes and cas split the rest evenly',
+      default: 0.5,
+      min: 0,
+      max: 1,
+    },
+  ],
+  create: registerWorkload,
+};
 
 export function registerWorkload(options: WorkloadOptions): Workload {
   const settings = registerSettings(options);
-  const groups = Math.ceil(options.concurrency / settings.threadsPerKey);
+  const layout = keyLayout({ threads: options.concurrency, ...settings });
   const registers = new Registers();
   return {
     name: 'register',
-    model: { name: 'zk-versioned-register' },
+    claims: consistencyClaims(MODEL),
     requiredFs: ['read', 'write', 'cas'],
     setup: (session) => createRoot(session),
-    generator: () => registerSchedule(settings, groups),
-    invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers, groups),
+    generator: () =>
+      perKey({ threads: options.concurrency, ...settings }, (key) =>
+        keyOps(settings, { key, nextValue: 1, version: 0 }),
+      ),
+    invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers, layout),
     invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
-    describe: () => ({ ...settings, groups, root: ROOT, keysUsed: registers.count }),
+    describe: () => ({
+      ...settings,
+      threadsPerKey: layout.threadsPerKey,
+      groups: layout.groups,
+      root: ROOT,
+      model: MODEL,
+      keysUsed: registers.count,
+    }),
   };
 }
 
+/** The declared settings are checked already; only what they must be together is checked here. */
 function registerSettings(options: WorkloadOptions): RegisterSettings {
-  const settings: RegisterSettings = { ...REGISTER_DEFAULTS };
-  if (options.readMode !== undefined) {
-    if (!READ_MODES.includes(options.readMode as ReadMode)) {
-      throw new WorkloadError(
-        `read mode must be one of ${READ_MODES.join(', ')}, got ${JSON.stringify(options.readMode)}`,
-      );
-    }
-    settings.readMode = options.readMode as ReadMode;
-  }
-  for (const name of ['threadsPerKey', 'opsPerKey'] as const) {
-    const value = options[name];
-    if (value === undefined) continue;
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new WorkloadError(`${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
-    }
-    settings[name] = value as number;
-  }
-  if (options.readShare !== undefined) {
-    const share = options.readShare;
-    if (typeof share !== 'number' || !(share >= 0 && share <= 1)) {
-      throw new WorkloadError(`readShare must be a number from 0 to 1, got ${JSON.stringify(share)}`);
-    }
-    settings.readShare = share;
-    settings.writeShare = (1 - share) / 2;
-  }
-  return settings;
+  const { readMode, threadsPerKey, opsPerKey, readShare } = options.settings;
+  if (!READ_MODES.includes(readMode as ReadMode))
+    throw new WorkloadError(
+      `read mode must be one of ${READ_MODES.join(', ')}, got ${JSON.stringify(readMode)}`,
+    );
+  return {
+    readMode: readMode as ReadMode,
+    threadsPerKey: threadsPerKey as number,
+    opsPerKey: opsPerKey as number,
+    readShare: readShare as number,
+    writeShare: (1 - (readShare as number)) / 2,
+  };
 }
 
 /**
@@ -166,64 +202,7 @@ class Registers {
   }
 }
 
-// --- the schedule ------------------------------------------------------------------------------
-
-/** Each group of threads runs its own sequence of keys; the soonest op among groups goes first. */
-function registerSchedule(settings: RegisterSettings, groups: number): Gen {
-  const groupGens = Array.from({ length: groups }, (_, g) =>
-    onThreads(
-      (thread) => typeof thread === 'number' && Math.floor(thread / settings.threadsPerKey) === g,
-      keysOfGroup({ settings, group: g, groups }, 0, undefined),
-      `register group ${g}`,
-    ),
-  );
-  return any(...groupGens);
-}
-
-interface GroupPlan {
-  settings: RegisterSettings;
-  group: number;
-  groups: number;
-}
-
-/** Group g works on keys g, g + groups, g + 2·groups, ... `opsPerKey` ops each. */
-function keysOfGroup(plan: GroupPlan, index: number, current: Gen | undefined): Generator {
-  return new KeysOfGroup(plan, index, current);
-}
-
-class KeysOfGroup extends GeneratorBase {
-  constructor(
-    private readonly plan: GroupPlan,
-    private readonly index: number,
-    /** Undefined: this key has not started; null: its opsPerKey ops are done (move on). */
-    private readonly current: Gen | undefined,
-  ) {
-    super();
-  }
-
-  get name(): string {
-    return `register keys of group ${this.plan.group}`;
-  }
-
-  op(ctx: Context): OpResult {
-    const { plan, index, current } = this;
-    const key = plan.group + index * plan.groups;
-    const gen =
-      current === undefined
-        ? limit(plan.settings.opsPerKey, keyOps(plan.settings, { key, nextValue: 1, version: 0 }))
-        : current;
-    const res = op(gen, ctx);
-    if (res === null) return keysOfGroup(plan, index + 1, undefined).op(ctx);
-    if (res === 'pending') return res;
-    return { op: res.op, gen: keysOfGroup(plan, index, res.gen) };
-  }
-
-  override update(ctx: Context, event: GenEvent): Gen {
-    if (this.current === undefined) return this;
-    const next = update(this.current, ctx, event);
-    return next === this.current ? this : keysOfGroup(this.plan, this.index, next);
-  }
-}
+// --- one key's ops --------------------------------------------------------------------------
 
 interface KeyState {
   key: number;
@@ -299,7 +278,7 @@ async function performRegisterOp(
   op: GenOp,
   readMode: ReadMode,
   registers: Registers,
-  groups: number,
+  layout: KeyLayout,
 ): Promise<Completion> {
   const key = Number(op.key);
   const path = pathOf(key);
@@ -310,7 +289,7 @@ async function performRegisterOp(
   const completion = sendRegisterOp(session, op, path, readMode);
   // After a write's request: the create then queues behind it in the session's order and delays
   // nothing of it (a sync read's getData would wait behind it). Half the ops write: soon enough.
-  if (op.f !== 'read') registers.prepare(session, key + groups);
+  if (op.f !== 'read') registers.prepare(session, layout.nextKey(key));
   return completion;
 }
 

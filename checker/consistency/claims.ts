@@ -8,13 +8,15 @@
  * - linearizable: the whole history is.
  * Violations of the last two are allowed by ZooKeeper's documented guarantees and say so.
  *
- * Method: for `zk-versioned-register` histories whose ops report their versions, the graph
- * method (graph.ts) decides a claim exactly in near-linear time; otherwise, or when an
- * unknown-outcome update makes the versions ambiguous, the general search decides it.
+ * Method: for models with the `versionGraph` capability (zk-versioned-register: every update
+ * reports the version it made), the graph method (graph.ts) decides a claim exactly in
+ * near-linear time; otherwise, or when an unknown-outcome update makes the versions ambiguous,
+ * the general search decides it.
  */
 import type { Operation } from '../history/types.js';
 import type { Model } from '../models/model.js';
-import { checkLinearizable, resolveModel, type CheckOptions, type ModelSpec } from '../linearizable/check.js';
+import { checkLinearizable, resolveModel, type CheckOptions } from '../linearizable/check.js';
+import type { ModelSpec } from '../linearizable/types.js';
 import { keyedModel } from './keyed.js';
 import { checkGraph } from './graph.js';
 import { searchSequential } from './sequential.js';
@@ -25,6 +27,7 @@ import {
   PROMISED,
   type ClaimName,
   type ClaimResult,
+  type ConsistencyClaimResult,
 } from './types.js';
 import { analyseVersions, type VersionAnalysis } from './versions.js';
 
@@ -36,16 +39,19 @@ export const ALL_CLAIMS: readonly ClaimName[] = [
   'linearizable',
 ];
 
-export interface ClaimsOptions extends Pick<CheckOptions, 'timeLimitMs' | 'maxMemoryBytes' | 'workers'> {
+export interface ClaimsOptions extends Pick<CheckOptions, 'maxMemoryBytes' | 'workers'> {
   claims?: readonly ClaimName[];
+  /** Budget for all the claims together, in ms (past it a claim is "unknown", cause timeout). */
+  timeLimitMs?: number;
+  /** The same as an absolute `performance.now()` time, shared with other checks (wins over timeLimitMs). */
+  deadline?: number;
   /** Use the graph method where it applies (default true); false forces the search. */
   graph?: boolean;
 }
 
-const VERSIONED_MODEL = 'zk-versioned-register';
 const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
 
-type Outcome = Omit<ClaimResult, 'claim' | 'title' | 'promised' | 'ms'>;
+type Outcome = Omit<ConsistencyClaimResult, 'claim' | 'title' | 'promised' | 'ms'>;
 
 /** Which ops a claim is about, and which of them must also respect real time. */
 interface ClaimScope {
@@ -65,9 +71,12 @@ export async function checkClaims(
   ops: Operation[],
   spec: ModelSpec,
   options: ClaimsOptions = {},
-): Promise<ClaimResult[]> {
-  const context = new ClaimContext(ops, spec, options);
-  const results: ClaimResult[] = [];
+): Promise<ConsistencyClaimResult[]> {
+  const deadline =
+    options.deadline ??
+    (options.timeLimitMs === undefined ? undefined : performance.now() + options.timeLimitMs);
+  const context = new ClaimContext(ops, spec, { ...options, deadline });
+  const results: ConsistencyClaimResult[] = [];
   for (const claim of options.claims ?? ALL_CLAIMS) {
     const started = performance.now();
     const outcome = await context.check(claim).catch((error: unknown): Outcome => ({
@@ -127,7 +136,9 @@ class ClaimContext {
   }
 
   private async search(ops: Operation[], scope: ClaimScope): Promise<Outcome> {
-    const { timeLimitMs, maxMemoryBytes, workers } = this.options;
+    const { deadline, maxMemoryBytes, workers } = this.options;
+    // What is left of the budget all claims share (at least a millisecond: then "timeout").
+    const timeLimitMs = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
     if (scope.realtime === 'all') {
       const result = await checkLinearizable(ops, this.spec, { timeLimitMs, maxMemoryBytes, workers });
       return pickSearch(result);
@@ -169,10 +180,11 @@ class ClaimContext {
   }
 
   private analysis(which: ClaimScope['subset']): VersionAnalysis | undefined {
-    if (this.options.graph === false || this.spec.name !== VERSIONED_MODEL) return undefined;
+    const capability = this.resolved().versionGraph;
+    if (this.options.graph === false || !capability) return undefined;
     let analysis = this.analyses.get(which);
     if (!analysis) {
-      analysis = analyseVersions(this.subset(which), this.spec.options?.init ?? null);
+      analysis = analyseVersions(this.subset(which), capability.init);
       this.analyses.set(which, analysis);
     }
     return analysis;
@@ -196,7 +208,7 @@ function pickSearch(result: {
  * Notes for broken claims ZooKeeper does not promise: allowed, unless a promised claim broke too
  * (then the same anomaly may be a real bug, and calling it allowed would mislead).
  */
-function annotate(results: ClaimResult[]): ClaimResult[] {
+export function annotate<R extends ClaimResult>(results: R[]): R[] {
   const promiseBroken = results.some((result) => result.promised && result.valid === false);
   return results.map((result) =>
     result.valid === false && !result.promised

@@ -4,12 +4,13 @@
  * initial state to that key's state; an op steps only its own key.
  */
 import type { Key, Operation } from '../history/types.js';
-import type { Model } from '../models/model.js';
+import { withDefaults, type Model } from '../models/model.js';
 
 type KeyedState<S> = ReadonlyMap<Key | undefined, S>;
 
-export function keyedModel<S>(model: Model<S>): Model<KeyedState<S>> {
-  const hashOf = model.hash ? model.hash.bind(model) : (state: S) => JSON.stringify(state) ?? 'undefined';
+export function keyedModel<S>(original: Model<S>): Model<KeyedState<S>> {
+  const model = withDefaults(original);
+  const hashOf = model.hash;
   const initialHash = hashOf(model.init());
   const stateOf = (state: KeyedState<S>, key: Key | undefined) =>
     state.has(key) ? state.get(key)! : model.init();
@@ -41,15 +42,10 @@ export function keyedModel<S>(model: Model<S>): Model<KeyedState<S>> {
         .join('\u0002'),
     ...(model.readOnly ? { readOnly: model.readOnly.bind(model) } : {}),
     ...(model.validate ? { validate: model.validate.bind(model) } : {}),
-    explain: (state, op) =>
-      `key ${render(op.key)}: ${model.explain ? model.explain(stateOf(state, op.key), op) : `${op.f} is not legal`}`,
+    explain: (state, op) => `key ${render(op.key)}: ${model.explain(stateOf(state, op.key), op)}`,
     describe: (state) =>
       state.size === 0
         ? 'every key initial'
-        : [...state.entries()]
-            .map(
-              ([key, sub]) => `${render(key)}: ${model.describe ? model.describe(sub) : JSON.stringify(sub)}`,
-            )
-            .join(', '),
+        : [...state.entries()].map(([key, sub]) => `${render(key)}: ${model.describe(sub)}`).join(', '),
   };
 }

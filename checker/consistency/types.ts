@@ -49,8 +49,10 @@ export interface Cycle {
   steps: Array<{ op: Operation; edge: EdgeKind }>; // steps[i].edge leads from steps[i].op to steps[i+1].op (wrapping)
 }
 
+/** One claim's verdict, with what it rests on. Every claim checker returns one (checker/claims). */
 export interface ClaimResult {
-  claim: ClaimName;
+  /** The claim's name: a ClaimName for ZooKeeper's consistency claims, else the workload's. */
+  claim: string;
   title: string;
   valid: Validity;
   /** For "unknown": timeout | memory | why the claim could not be checked. */
@@ -59,8 +61,11 @@ export interface ClaimResult {
   promised: boolean;
   /** Set on an invalid result for a claim ZooKeeper does not promise. */
   note?: string;
-  /** How it was checked: "graph" (versions known: cycle detection) or "search" (general search). */
-  method: 'graph' | 'search';
+  /**
+   * How it was checked: "graph" (versions known: cycle detection), "search" (general search), or
+   * the name of another claim checker ("set-total", ...).
+   */
+  method: string;
   ms: number;
   /** Graph method: the cycle that makes it invalid. */
   cycle?: Cycle;
@@ -70,7 +75,14 @@ export interface ClaimResult {
   counterexample?: Counterexample;
   /** Why the graph method could not decide this claim, when the search had to. */
   fallback?: string;
+  /** Checkers that explain themselves (counting checkers): the lines a person reads. */
+  explanation?: string[];
+  /** Checkers that explain themselves: the ops the verdict rests on (drawn on its page). */
+  evidence?: Operation[];
 }
+
+/** A result of one of ZooKeeper's consistency claims (checkClaims). */
+export type ConsistencyClaimResult = ClaimResult & { claim: ClaimName; method: 'graph' | 'search' };
 
 export const ALLOWED_NOTE = "allowed by ZooKeeper's documented guarantees";
 /** For an unpromised claim that broke while a promised one broke too: the violation is not benign. */

@@ -100,6 +100,10 @@ export function evidenceOps(result: ClaimResult): { involved: Set<number>; illeg
     const ops = result.conflict.ops;
     return { involved: new Set(ops.map((op) => op.invokeIndex)), illegal: ops.at(-1)?.invokeIndex };
   }
+  if (result.evidence) {
+    const ops = result.evidence;
+    return { involved: new Set(ops.map((op) => op.invokeIndex)), illegal: ops[0]?.invokeIndex };
+  }
   const example = result.counterexample;
   if (example) {
     const ops = [example.op, ...(example.previousOk ? [example.previousOk] : [])];

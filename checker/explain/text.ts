@@ -19,6 +19,7 @@ export interface ExplainOptions {
 /** The headline and evidence lines for an invalid claim; empty for any other. */
 export function explainClaim(result: ClaimResult, options: ExplainOptions = {}): string[] {
   if (result.valid !== false) return [];
+  if (result.explanation) return result.explanation;
   if (result.cycle) return explainCycle(result.cycle, options);
   if (result.conflict) return explainConflict(result.conflict, options);
   if (result.counterexample) {

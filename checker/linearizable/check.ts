@@ -6,19 +6,15 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Operation } from '../history/types.js';
-import type { Model, ModelOptions } from '../models/model.js';
+import type { Model } from '../models/model.js';
 import { defaultPartition, getModel, ModelError } from '../models/index.js';
 import { determinize } from './determinize.js';
 import type { SearchResult } from './search.js';
 import { checkPartsInterleaved } from './interleave.js';
-import { mergeValidity, type CheckResult, type Validity } from './types.js';
-import { runOnWorkers } from './pool.js';
+import { mergeValidity, type CheckResult, type ModelSpec, type Validity } from './types.js';
 
-/** A model by registry name, so that worker threads can rebuild it. */
-export interface ModelSpec {
-  name: string;
-  options?: ModelOptions;
-}
+export type { ModelSpec } from './types.js';
+import { runOnWorkers } from './pool.js';
 
 export interface CheckOptions {
   /** Wall-clock budget for the whole check, in ms. */

@@ -1,15 +1,16 @@
 import type { Operation } from '../history/types.js';
-import type { Model } from '../models/model.js';
+import { withDefaults, type Model } from '../models/model.js';
 
 /**
  * Turns a nondeterministic model (one with `stepAll`) into a deterministic one whose state is the
  * set of states the original could be in, as Porcupine does for its NondeterministicModel. The
  * search then needs only `step`.
  */
-export function determinize<S>(model: Model<S>): Model<S[]> {
+export function determinize<S>(original: Model<S>): Model<S[]> {
+  const model = withDefaults(original);
   const stepAll = model.stepAll;
   if (!stepAll) throw new Error(`model ${model.name} has no stepAll`);
-  const hashOf = model.hash ? model.hash.bind(model) : (state: S) => JSON.stringify(state) ?? 'undefined';
+  const hashOf = model.hash;
   const canonical = (states: S[]): S[] => {
     const byHash = new Map<string | number, S>();
     for (const state of states) byHash.set(hashOf(state), state);
@@ -27,11 +28,8 @@ export function determinize<S>(model: Model<S>): Model<S[]> {
     ...(model.validate ? { validate: model.validate.bind(model) } : {}),
     ...(model.impossible ? { impossible: model.impossible.bind(model) } : {}),
     // No readOnly: a read filters the set of states, so postponing it is not the same as not.
-    explain: (states: S[], op: Operation) =>
-      states.map((state) => (model.explain ? model.explain(state, op) : `${op.f} is not legal`)).join('; '),
+    explain: (states: S[], op: Operation) => states.map((state) => model.explain(state, op)).join('; '),
     describe: (states: S[]) =>
-      states.length === 1 && model.describe
-        ? model.describe(states[0])
-        : `one of {${states.map((s) => (model.describe ? model.describe(s) : JSON.stringify(s))).join(', ')}}`,
+      states.length === 1 ? model.describe(states[0]) : `one of {${states.map(model.describe).join(', ')}}`,
   };
 }

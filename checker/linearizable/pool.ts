@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Operation } from '../history/types.js';
-import type { ModelSpec } from './check.js';
+import type { ModelSpec } from './types.js';
 import { ACTIVE_PARTS, isFinal, type PartResult } from './interleave.js';
 import type { SearchLimits, SearchResult } from './search.js';
 

@@ -1,5 +1,5 @@
 import type { Operation } from '../history/types.js';
-import type { Model } from '../models/model.js';
+import { withDefaults, type Model, type ModelWithDefaults } from '../models/model.js';
 
 /** Entries of the transition cache at most per part (24 bytes each at the 50% load kept): 48 MB. */
 const MAX_TRANSITIONS = 1 << 21;
@@ -26,12 +26,14 @@ export class StateTable<S> {
    */
   private readonly idsBySmallHash: number[] = [];
   private readonly hashOf: (state: S) => string | number;
+  private readonly model: ModelWithDefaults<S>;
 
   constructor(
-    private readonly model: Model<S>,
+    model: Model<S>,
     private readonly maxStates = MAX_STATES,
   ) {
-    this.hashOf = model.hash ? model.hash.bind(model) : (state: S) => JSON.stringify(state) ?? 'undefined';
+    this.model = withDefaults(model);
+    this.hashOf = this.model.hash;
   }
 
   /** At the cap: the search must stop (checked with its other budgets). */
@@ -104,13 +106,11 @@ export class StateTable<S> {
 
   describe(id: number): string {
     const state = this.states[id];
-    return this.model.describe ? this.model.describe(state) : (JSON.stringify(state) ?? String(state));
+    return this.model.describe(state);
   }
 
   explain(id: number, op: Operation): string {
-    const state = this.states[id];
-    if (this.model.explain) return this.model.explain(state, op);
-    return `${op.f} ${JSON.stringify(op.input)} → ${JSON.stringify(op.output)} is not legal in state ${this.describe(id)}`;
+    return this.model.explain(this.states[id], op);
   }
 
   private intern(state: S): number {

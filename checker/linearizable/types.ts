@@ -1,4 +1,11 @@
 import type { Operation } from '../history/types.js';
+import type { ModelOptions } from '../models/model.js';
+
+/** A model by registry name, so that worker threads can rebuild it (and test.json can store it). */
+export interface ModelSpec {
+  name: string;
+  options?: ModelOptions;
+}
 
 /** Three-valued verdicts that compose: false > "unknown" > true. */
 export type Validity = true | false | 'unknown';

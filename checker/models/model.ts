@@ -66,6 +66,38 @@ export interface Model<S = unknown> {
    * at once what exhausting every order could take very long to.
    */
   impossible?(ops: readonly Operation[]): Impossibility | undefined;
+  /**
+   * Capability: every update's ok reply reports the version it created (ZooKeeper's data version),
+   * starting from `{value: init, version: 0}`, so the claims can be decided exactly by the version
+   * graph (consistency/graph.ts) instead of a search. Declared by the model, never guessed from
+   * its name.
+   */
+  readonly versionGraph?: { readonly init: unknown };
+}
+
+/** A model whose optional describing functions are filled in (see withDefaults). */
+export type ModelWithDefaults<S> = Model<S> &
+  Required<Pick<Model<S>, 'hash' | 'equal' | 'explain' | 'describe'>>;
+
+/**
+ * The one place the defaults of a model's optional functions are filled in: `hash` is the JSON
+ * of the state, `equal` compares hashes, `explain` and `describe` say what they can. Checkers
+ * call the result's functions without asking whether the model has them.
+ */
+export function withDefaults<S>(model: Model<S>): ModelWithDefaults<S> {
+  const hash = model.hash ? model.hash.bind(model) : (state: S) => JSON.stringify(state) ?? 'undefined';
+  const describe = model.describe
+    ? model.describe.bind(model)
+    : (state: S) => JSON.stringify(state) ?? String(state);
+  return Object.assign(Object.create(model) as Model<S>, {
+    hash,
+    equal: model.equal ? model.equal.bind(model) : (a: S, b: S) => hash(a) === hash(b),
+    explain: model.explain
+      ? model.explain.bind(model)
+      : (state: S, op: Operation) =>
+          `${op.f} ${JSON.stringify(op.input)} → ${JSON.stringify(op.output)} is not legal in state ${describe(state)}`,
+    describe,
+  });
 }
 
 /** Why no order of a history can be legal, naming the op that shows it. */

@@ -103,6 +103,7 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
 
   return {
     name: NAME,
+    versionGraph: { init: options.init === undefined ? null : options.init },
     init: () => initial,
     step,
     equal: (a, b) => a.value === b.value && a.version === b.version,

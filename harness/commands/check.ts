@@ -2,8 +2,11 @@
  * `zkcheck check FILE... --model NAME`: reads each history, checks that it is well formed, checks
  * it for linearizability against the model and prints one verdict line per file (or one JSON
  * object per line with --json). With `--consistency sequential|zookeeper|all` it checks
- * ZooKeeper's claims instead, one line per claim, and only the claims ZooKeeper promises decide
- * the exit status. Bad input is one line on stderr and exit 254.
+ * ZooKeeper's claims instead, one line per claim, through the same declaration path as a run
+ * (results/analyze.ts), and only the claims ZooKeeper promises decide the exit status. Models with
+ * the version-graph capability are decided exactly wherever the graph method can. A history in
+ * which nothing was checked (no op, none succeeded) is unknown. Bad input is one line on stderr
+ * and exit 254.
  */
 import { Command, Option } from 'commander';
 import { basename } from 'node:path';
@@ -17,10 +20,17 @@ import { checkLinearizable, resolveModel, validateOperations } from '../../check
 import { ModelError } from '../../checker/models/index.js';
 import { mergeValidity, type CheckResult, type Validity } from '../../checker/linearizable/types.js';
 import { describeCounterexample } from '../../checker/linearizable/describe.js';
-import { checkClaims, claimsVerdict, ALL_CLAIMS } from '../../checker/consistency/claims.js';
+import { ALL_CLAIMS } from '../../checker/consistency/claims.js';
 import type { ClaimName, ClaimResult } from '../../checker/consistency/types.js';
-import { explainClaim } from '../../checker/explain/text.js';
+import { consistencyClaims, evaluateClaims, nothingChecked } from '../../checker/claims/evaluate.js';
+import { notLinearizableWitness } from '../../checker/explain/witness.js';
+import { shrinkHistory } from '../../checker/explain/shrink.js';
+import { explainClaim, opLabel } from '../../checker/explain/text.js';
 import type { History, Operation } from '../../checker/history/types.js';
+import { analyzeHistory } from '../../results/analyze.js';
+import { formatClaimLines } from '../../results/claims-report.js';
+import { shrinkClaim } from '../../results/counterexamples.js';
+import { exitStatusFor, verdictLabel } from '../../results/verdict.js';
 import { EXIT, UsageError } from './exit.js';
 
 /** What `--consistency` checks: the old linearizability verdict, or a list of claims. */
@@ -40,6 +50,7 @@ interface CheckFlags {
   timeLimit?: number;
   json?: boolean;
   consistency: Consistency;
+  shrink?: boolean;
 }
 
 export interface FileVerdict {
@@ -53,7 +64,11 @@ export interface FileVerdict {
   /** With --consistency other than linearizable: every claim checked, in order. */
   claims?: ClaimResult[];
   /** Text explanations of the broken claims, by claim (not in JSON). */
-  explanations?: Map<ClaimName, string[]>;
+  explanations?: Map<string, string[]>;
+  /** Text explanation of a broken linearizability verdict decided by the graph method. */
+  explanation?: string[];
+  /** With --shrink: the smallest history found that still fails, per broken claim ('' for plain linearizability). */
+  shrunk?: Array<{ claim: string; ops: Operation[]; complete: boolean }>;
 }
 
 export function registerCheckCommand(program: Command): void {
@@ -82,6 +97,7 @@ export function registerCheckCommand(program: Command): void {
         .default('linearizable'),
     )
     .option('--json', 'print one JSON object per file instead of a line of text')
+    .option('--shrink', 'for a failing history, also print the smallest sub-history found that still fails')
     .addHelpText(
       'after',
       `
@@ -95,13 +111,18 @@ zookeeper (ordered sequential consistency: sessions in order, updates in real ti
 a line: valid, INVALID or unknown, a note, and the time. A broken claim that ZooKeeper does not
 promise (stale plain reads, ZOOKEEPER-1675) is marked "allowed by ZooKeeper's documented
 guarantees" and does not fail the run. zk-versioned-register histories whose replies carry
-versions are checked exactly by cycle detection; others by search.
+versions are checked exactly by cycle detection (also for plain --consistency linearizable);
+others by search. --time-limit is the budget of each file, all its claims together. A history
+with no operation, or in which none succeeded, proves nothing: unknown.
+
+--shrink: for each failing file, the smallest sub-history found (within a few seconds) that
+still fails, op by op, as delta debugging leaves it.
 
 Exit status: 0 every file valid, 1 any invalid, 2 any unknown (none invalid), 254 bad input.
 
 Examples:
   zkcheck check run/history.jsonl --model zk-versioned-register
-  zkcheck check run/history.jsonl --model zk-versioned-register --consistency all
+  zkcheck check run/history.jsonl --model zk-versioned-register --consistency all --shrink
   zkcheck check etcd_*.log --model cas-register --init nil
   zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'`,
     )
@@ -150,7 +171,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     status = mergeValidity(status, verdict.valid);
     process.stdout.write(flags.json ? toJson(verdict) + '\n' : formatVerdict(verdict));
   }
-  return status === true ? EXIT.valid : status === false ? EXIT.invalid : EXIT.unknown;
+  return exitStatusFor(status);
 }
 
 async function checkFile(
@@ -187,7 +208,28 @@ async function checkFile(
   const spec = { name: flags.model, options: modelOptions };
   const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
   const claims = CONSISTENCY[flags.consistency];
-  if (claims !== undefined) return checkFileClaims(file, history, operations, claims, { spec, timeLimitMs });
+  const started = performance.now();
+  const verdict =
+    claims !== undefined
+      ? await checkFileClaims(file, history, claims, { spec, timeLimitMs })
+      : resolveModel(spec).versionGraph
+        ? await checkByGraph(file, history, operations, spec, timeLimitMs)
+        : await checkBySearch(file, operations, spec, timeLimitMs);
+  const nothing = nothingChecked(operations);
+  if (nothing !== undefined && verdict.valid === true)
+    Object.assign(verdict, { valid: 'unknown', cause: nothing });
+  if (flags.shrink && verdict.valid === false)
+    verdict.shrunk = await shrinkFile(operations, verdict, spec, claims);
+  verdict.ms = roundMs(performance.now() - started);
+  return verdict;
+}
+
+async function checkBySearch(
+  file: string,
+  operations: Operation[],
+  spec: { name: string; options: { init?: unknown } },
+  timeLimitMs: number | undefined,
+): Promise<FileVerdict> {
   const result = await checkLinearizable(operations, spec, { timeLimitMs });
   return {
     file,
@@ -200,63 +242,105 @@ async function checkFile(
   };
 }
 
-async function checkFileClaims(
+/** Plain linearizability for a model the version graph decides: the graph method first, as `all` does. */
+async function checkByGraph(
   file: string,
   history: History,
   operations: Operation[],
+  spec: { name: string; options: { init?: unknown } },
+  timeLimitMs: number | undefined,
+): Promise<FileVerdict> {
+  const [result] = await evaluateClaims(operations, consistencyClaims(spec, ['linearizable']), {
+    timeLimitMs,
+  });
+  const clock = (index: number) => history[index]?.time;
+  return {
+    file,
+    valid: result.valid,
+    ops: operations.length,
+    ms: roundMs(result.ms),
+    ...(result.cause ? { cause: result.cause } : {}),
+    ...(result.counterexample ? { counterexample: result.counterexample } : {}),
+    ...(result.valid === false && !result.counterexample
+      ? { explanation: explainClaim(result, { clock }) }
+      : {}),
+  };
+}
+
+/** The smallest failing sub-history for each broken claim (or the plain linearizability failure). */
+async function shrinkFile(
+  operations: Operation[],
+  verdict: FileVerdict,
+  spec: { name: string; options: { init?: unknown } },
+  claims: readonly ClaimName[] | undefined,
+): Promise<FileVerdict['shrunk']> {
+  if (claims === undefined) {
+    const stillFails = await notLinearizableWitness(operations, spec);
+    const shrunk = await shrinkHistory(operations, stillFails, { budgetMs: 5_000 });
+    return [{ claim: '', ops: shrunk.ops, complete: shrunk.complete }];
+  }
+  const broken = (verdict.claims ?? []).filter((claim) => claim.valid === false);
+  const results = [];
+  for (const claim of broken) {
+    const [declared] = consistencyClaims(spec, [claim.claim as ClaimName]);
+    const shrunk = await shrinkClaim(operations, declared, 5_000);
+    if (shrunk) results.push({ claim: claim.claim, ops: shrunk.ops, complete: shrunk.complete });
+  }
+  return results;
+}
+
+async function checkFileClaims(
+  file: string,
+  history: History,
   claims: readonly ClaimName[],
   options: { spec: { name: string; options: { init?: unknown } }; timeLimitMs?: number },
 ): Promise<FileVerdict> {
-  const started = performance.now();
-  const results = await checkClaims(operations, options.spec, { claims, timeLimitMs: options.timeLimitMs });
-  const clock = (index: number) => history[index]?.time;
-  const explanations = new Map<ClaimName, string[]>();
-  for (const result of results)
-    if (result.valid === false) explanations.set(result.claim, explainClaim(result, { clock }));
+  const analyzed = await analyzeHistory(history, file, {
+    claims: consistencyClaims(options.spec, claims),
+    timeLimitMs: options.timeLimitMs,
+    shrinkBudgetMs: 0,
+  });
+  const explanations = new Map<string, string[]>();
+  for (const result of analyzed.claims)
+    if (result.explanation) explanations.set(result.claim, result.explanation);
   return {
     file,
-    valid: claimsVerdict(results),
-    ops: operations.length,
-    ms: roundMs(performance.now() - started),
-    claims: results.map((result) => ({ ...result, ms: roundMs(result.ms) })),
+    valid: analyzed.valid,
+    ...(analyzed.valid === 'unknown' && analyzed.cause ? { cause: analyzed.cause } : {}),
+    ops: toOperations(history).length,
+    ms: analyzed.checkMs,
+    claims: analyzed.claims.map(({ explanation: _explanation, ...result }) => ({
+      ...result,
+      ms: roundMs(result.ms),
+    })),
     explanations,
   };
 }
 
 const roundMs = (ms: number) => Math.round(ms * 10) / 10;
 
-function formatClaims(verdict: FileVerdict): string {
-  const name = basename(verdict.file);
-  const width = Math.max(...verdict.claims!.map((result) => result.title.length));
-  const shown = new Set<string>();
-  return verdict
-    .claims!.map((result) => {
-      const label =
-        result.valid === true ? 'valid' : result.valid === false ? 'INVALID' : `unknown (${result.cause})`;
-      const note = result.note ? `  (${result.note})` : '';
-      const line = `${name}: ${result.title.padEnd(width)}  ${label}${note}  ${result.ms} ms  ${result.method}\n`;
-      // Allowed violations get their evidence too: people ask why, but it does not fail the run.
-      const evidence = verdict.explanations?.get(result.claim) ?? [];
-      const text = evidence.map((line) => `  ${line}\n`).join('');
-      if (text === '' || !shown.has(text)) {
-        shown.add(text);
-        return line + text;
-      }
-      return line + '  (the same evidence as above)\n';
-    })
-    .join('');
-}
-
 function formatVerdict(verdict: FileVerdict): string {
-  if (verdict.claims) return formatClaims(verdict);
-  const label =
-    verdict.valid === true ? 'valid' : verdict.valid === false ? 'INVALID' : `unknown (${verdict.cause})`;
-  const line = `${basename(verdict.file)}: ${label}  ${verdict.ops} ops  ${verdict.ms} ms\n`;
-  if (!verdict.counterexample) return line;
-  return (
-    line +
-    describeCounterexample(verdict.counterexample)
-      .map((text) => `  ${text}\n`)
-      .join('')
+  const name = basename(verdict.file);
+  const shrunk = (verdict.shrunk ?? []).map(({ claim, ops, complete }) =>
+    [
+      `${name}: shrunk${claim ? ` (${claim})` : ''} to ${ops.length} ops that still fail${complete ? '' : ' (out of time before a minimum)'}:\n`,
+      ...ops.map((op) => `  ${opLabel(op)}\n`),
+    ].join(''),
   );
+  if (verdict.claims) {
+    const claims = verdict.claims.map((claim) => ({
+      ...claim,
+      explanation: verdict.explanations?.get(claim.claim),
+    }));
+    const nothing =
+      verdict.valid === 'unknown' && !claims.some((c) => c.valid === 'unknown')
+        ? `${name}: unknown (${verdict.cause})\n`
+        : '';
+    return formatClaimLines(claims, { style: 'file', file: name }) + nothing + shrunk.join('');
+  }
+  const line = `${name}: ${verdictLabel(verdict.valid, verdict.cause)}  ${verdict.ops} ops  ${verdict.ms} ms\n`;
+  const evidence = verdict.counterexample
+    ? describeCounterexample(verdict.counterexample)
+    : (verdict.explanation ?? []);
+  return line + evidence.map((text) => `  ${text}\n`).join('') + shrunk.join('');
 }

@@ -1,8 +1,10 @@
 /**
  * `zkcheck run`: start an ensemble, drive a workload at it while a nemesis works, record and check
  * the history, store the run. `zkcheck analyze [RUN]`: check a stored run again (default: the
- * latest), e.g. one whose harness was killed midway. Flags come from the settings table in
- * harness/config.ts; `--config FILE` gives a base that flags override.
+ * latest), e.g. one whose harness was killed midway, from the claims its test.json declares.
+ * Flags come from the declarations: the run's own (harness/config.ts) and each workload's and
+ * fault family's (the registries), grouped under their names in `--help`; `--config FILE` gives
+ * a base that flags override.
  */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
@@ -11,13 +13,20 @@ import {
   SETTINGS,
   coerceSetting,
   loadConfigFile,
+  longFlag,
   mergeConfig,
+  pluginSettings,
+  type Catalog,
+  type Setting,
   type TestConfig,
 } from '../config.js';
-import { analyzeHistoryFile, formatClaims, type RunResults } from '../runner/analyze.js';
-import { runTest, throughputFloor, workloadFor, writeCounterexamples } from '../runner/run.js';
-import { NemesisError } from '../../nemesis/types.js';
-import { WorkloadError } from '../../workloads/types.js';
+import { runTest } from '../runner/run.js';
+import { NemesisError, WorkloadError, type RunChecks } from '../runner/spec.js';
+import { buildTestSpec, CATALOG } from '../test-spec.js';
+import { analyzeHistoryFile, type RunResults } from '../../results/analyze.js';
+import { formatRunReport } from '../../results/claims-report.js';
+import { writeCounterexamples } from '../../results/counterexamples.js';
+import { exitStatusFor } from '../../results/verdict.js';
 import {
   DEFAULT_STORE,
   StoreError,
@@ -26,51 +35,26 @@ import {
   runPaths,
   writeJsonAtomic,
 } from '../../results/store.js';
+import { ClaimSpecError } from '../../checker/claims/types.js';
+import { consistencyClaims, validateClaimSpecs } from '../../checker/claims/evaluate.js';
+import type { ModelSpec } from '../../checker/linearizable/types.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { EXIT, UsageError } from './exit.js';
 
-export function registerRunCommands(program: Command): void {
+export function registerRunCommands(program: Command, catalog: Catalog = CATALOG): void {
   const run = program
     .command('run')
-    .description('run a test: a real ensemble, a workload, faults, and a verdict per ZooKeeper claim')
+    .description('run a test: a real ensemble, a workload, faults, and a verdict per claim')
     .option('--config <file>', 'settings file (.json, .js, .mjs or .ts) that flags override');
   for (const setting of SETTINGS) {
-    const shown =
-      setting.default === undefined || setting.kind === 'boolean'
-        ? ''
-        : ` (default: ${String(setting.default)})`;
-    const option = new Option(setting.flag, `${setting.help}${shown}`);
-    if (setting.choices) option.choices(setting.choices);
+    const option = settingOption(setting);
+    if (setting.key === 'workload') option.choices(catalog.workloads.map((entry) => entry.name));
     run.addOption(option);
   }
-  run.addHelpText(
-    'after',
-    `
-What happens: an ensemble of --nodes ZooKeeper servers starts (docker or local JVMs, every client
-and peer link behind a fault proxy); --concurrency clients, each with its own session on one
-server, run the workload at --rate ops/s for --time-limit seconds while the nemesis injects
-faults; then every fault is healed, the history is checked and the run is stored.
-
-The register workload reads, writes and compare-and-sets many independent registers (one znode
-each) and is checked per claim: writes linearizable, reads sequentially consistent, ZooKeeper's
-ordered sequential consistency, sync+read linearizable, whole history linearizable. Stale plain
-reads break the last one; ZooKeeper allows that, so it is reported but does not fail the run.
-
-Stored in <store>/<name>/<time>/: test.json, history.jsonl (written as the run goes), results.json,
-zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<claim>.html (a
-timeline of the ops it rests on); <store>/latest points at the newest run.
-
-Exit status: 0 valid, 1 invalid, 2 unknown (undecided, or the self-check says the run proves
-nothing), 254 bad flags or config, 255 harness error.
-
-Examples:
-  zkcheck run --time-limit 30
-  zkcheck run --nemesis partition --read-mode plain --time-limit 60 --seed 42
-  zkcheck run --nemesis partition,kill,pause --nodes 5 --concurrency 20 --rate 400
-  zkcheck run --config nightly.json --provider local`,
-  );
+  addPluginOptions(run, catalog);
+  run.addHelpText('after', runHelp(catalog));
   run.action(async (flags: Record<string, unknown>) => {
-    process.exitCode = await runCommand(flags);
+    process.exitCode = await runCommand(flags, catalog);
   });
 
   program
@@ -78,39 +62,119 @@ Examples:
     .description('check a stored run again (default: the latest) and rewrite its results.json')
     .argument('[run]', 'a run dir, a test name (its latest run) or "latest"')
     .option('--store <dir>', 'where runs are stored', DEFAULT_STORE)
-    .option('--check-time-limit <seconds>', 'budget of each checker', '120')
+    .option('--check-time-limit <seconds>', 'budget of the whole check')
     .option('--json', 'print results.json instead of the claims report')
     .addHelpText(
       'after',
       `
 Works on any run that left a history, also one whose harness crashed or was killed: the history
-is appended as the run goes (a crash loses at most its last 10 ms).
+is appended as the run goes (a crash loses at most its last 10 ms). The claims checked are the
+ones the run declared in its test.json.
 
 Exit status: 0 valid, 1 invalid, 2 unknown, 254 no such run or an unreadable history.`,
     )
     .action(
-      async (ref: string | undefined, flags: { store: string; checkTimeLimit: string; json?: boolean }) => {
+      async (ref: string | undefined, flags: { store: string; checkTimeLimit?: string; json?: boolean }) => {
         process.exitCode = await analyzeCommand(ref, flags);
       },
     );
 }
 
-function flagsToConfig(flags: Record<string, unknown>): Partial<TestConfig> {
+function settingOption(setting: Setting): Option {
+  const shown =
+    setting.default === undefined || setting.kind === 'boolean'
+      ? ''
+      : ` (default: ${String(setting.default)})`;
+  const option = new Option(setting.flag, `${setting.help}${shown}`);
+  if (setting.choices) option.choices(setting.choices);
+  return option;
+}
+
+/** Each plug-in's flags, once each, under the heading of the first plug-in that takes it. */
+function addPluginOptions(run: Command, catalog: Catalog): void {
+  for (const { setting, owners } of pluginSettings(catalog).values()) {
+    const option = settingOption(setting);
+    const also = owners.length > 1 ? ` [also: ${owners.slice(1).join(', ')}]` : '';
+    option.description += also;
+    run.addOption(option.helpGroup(`${heading(owners[0], catalog)}:`));
+  }
+}
+
+function heading(owner: string, catalog: Catalog): string {
+  const [kind, name] = owner.split(' ');
+  const entries = kind === 'workload' ? catalog.workloads : catalog.nemeses;
+  const help = entries.find((e) => e.name === name)?.help;
+  return kind === 'workload'
+    ? `Workload ${name} (--workload ${name}): ${help}`
+    : `Fault family ${name} (--nemesis ${name}): ${help}`;
+}
+
+function runHelp(catalog: Catalog): string {
+  const list = (entries: ReadonlyArray<{ name: string; help: string; settings: readonly Setting[] }>) =>
+    entries
+      .map(
+        (e) =>
+          `  ${e.name.padEnd(20)} ${e.help}${e.settings.length > 0 ? ` (${e.settings.map(longFlag).join(', ')})` : ''}`,
+      )
+      .join('\n');
+  return `
+What happens: an ensemble of --nodes ZooKeeper servers starts (docker or local JVMs, every client
+and peer link behind a fault proxy); --concurrency clients, each with its own session on one
+server, run the workload at --rate ops/s for --time-limit seconds while the nemesis injects
+faults; then every fault is healed, the workload's final ops run, the history is checked claim
+by claim and the run is stored.
+
+Workloads (--workload; each checks its own claims, one line each):
+${list(catalog.workloads)}
+
+Fault families (--nemesis none, or a comma-separated list; one fault at a time):
+${list(catalog.nemeses)}
+
+A workload's or family's settings are refused with a run that does not use it.
+
+The register workload is checked per ZooKeeper claim: writes linearizable, reads sequentially
+consistent, ZooKeeper's ordered sequential consistency, sync+read linearizable, whole history
+linearizable. Stale plain reads break the last one; ZooKeeper allows that, so it is reported but
+does not fail the run.
+
+Stored in <store>/<name>/<time>/: test.json, history.jsonl (written as the run goes), results.json,
+zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<claim>.html (a
+timeline of the ops it rests on, and a shrunk history that still breaks it); <store>/latest
+points at the newest run.
+
+Exit status: 0 valid, 1 invalid, 2 unknown (undecided, or the self-check says the run proves
+nothing), 254 bad flags or config, 255 harness error.
+
+Examples:
+  zkcheck run --time-limit 30
+  zkcheck run --nemesis partition --read-mode plain --time-limit 60 --seed 42
+  zkcheck run --nemesis partition,kill,pause --kill-targets minority --nodes 5 --concurrency 20
+  zkcheck run --workload set --nemesis kill --time-limit 30
+  zkcheck run --config nightly.json --provider local`;
+}
+
+/** The flags given, coerced: the run's own at the top, plug-in settings under `settings`. */
+function flagsToConfig(flags: Record<string, unknown>, catalog: Catalog): Partial<TestConfig> {
   const config: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
     const raw = flags[setting.key];
-    if (raw === undefined) continue;
-    config[setting.key] = coerceSetting(setting, raw, 'flag');
+    if (raw !== undefined) config[setting.key] = coerceSetting(setting, raw, 'flag');
   }
+  const settings: Record<string, string | number | boolean> = {};
+  for (const [key, { setting }] of pluginSettings(catalog)) {
+    const raw = flags[key];
+    if (raw !== undefined) settings[key] = coerceSetting(setting, raw, 'flag');
+  }
+  if (Object.keys(settings).length > 0) config.settings = settings;
   return config as Partial<TestConfig>;
 }
 
-async function runCommand(flags: Record<string, unknown>): Promise<number> {
-  let config: TestConfig;
+async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
+  let spec;
   try {
-    const file = typeof flags.config === 'string' ? await loadConfigFile(flags.config) : {};
-    config = mergeConfig(file, flagsToConfig(flags));
-    workloadFor(config); // settings errors surface before anything starts
+    const file = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
+    const config = mergeConfig(file, flagsToConfig(flags, catalog), catalog);
+    spec = buildTestSpec(config, catalog); // settings errors surface before anything starts
   } catch (error) {
     if (error instanceof ConfigError || error instanceof WorkloadError || error instanceof NemesisError) {
       throw new UsageError(error.message);
@@ -119,7 +183,7 @@ async function runCommand(flags: Record<string, unknown>): Promise<number> {
   }
   let outcome;
   try {
-    outcome = await runTest(config, { tty: process.stdout.isTTY === true });
+    outcome = await runTest(spec, { tty: process.stdout.isTTY === true });
   } catch (error) {
     if (error instanceof NemesisError || error instanceof StoreError || error instanceof WorkloadError) {
       throw new UsageError(error.message);
@@ -131,7 +195,7 @@ async function runCommand(flags: Record<string, unknown>): Promise<number> {
       `zkcheck: harness error: ${outcome.error}\n  log: ${runPaths(outcome.paths.dir).log}\n`,
     );
   if (!outcome.results) return EXIT.harnessError;
-  report(outcome.results, outcome.paths.dir);
+  process.stdout.write(formatRunReport(outcome.results, outcome.paths.dir));
   if (outcome.error && outcome.results.valid !== false) return EXIT.harnessError;
   if (outcome.aborted && outcome.results.valid === true) {
     // What ran is valid, but the test did not run as configured: that proves less than a verdict.
@@ -140,34 +204,30 @@ async function runCommand(flags: Record<string, unknown>): Promise<number> {
     );
     return EXIT.unknown;
   }
-  return exitFor(outcome.results);
+  return exitStatusFor(outcome.results.valid);
 }
 
 async function analyzeCommand(
   ref: string | undefined,
-  flags: { store: string; checkTimeLimit: string; json?: boolean },
+  flags: { store: string; checkTimeLimit?: string; json?: boolean },
 ): Promise<number> {
-  const limit = Number(flags.checkTimeLimit);
-  if (!Number.isFinite(limit) || limit <= 0)
+  const limit = flags.checkTimeLimit === undefined ? undefined : Number(flags.checkTimeLimit);
+  if (limit !== undefined && (!Number.isFinite(limit) || limit <= 0))
     throw new UsageError(`--check-time-limit: expected a positive number, got "${flags.checkTimeLimit}"`);
   let dir: string;
-  let config: TestConfig;
+  let checks: RunChecks;
   try {
     dir = resolveRun(ref, flags.store);
-    const stored = readJson<{ config?: Partial<TestConfig> }>(runPaths(dir).test);
-    config = mergeConfig({}, stored.config ?? {});
+    checks = storedChecks(readJson<StoredTest>(runPaths(dir).test), runPaths(dir).test);
   } catch (error) {
-    if (error instanceof StoreError || error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof StoreError || error instanceof ClaimSpecError) throw new UsageError(error.message);
     throw error;
   }
-  const workload = workloadFor(config);
   let results: RunResults;
   try {
     const { counterexamples, ...checked } = await analyzeHistoryFile(runPaths(dir).history, {
-      model: workload.model,
-      requiredFs: workload.requiredFs,
-      minOpsPerSecond: throughputFloor(config),
-      timeLimitMs: limit * 1000,
+      ...checks,
+      ...(limit === undefined ? {} : { timeLimitMs: limit * 1000 }),
     });
     results = checked;
     writeCounterexamples(dir, counterexamples);
@@ -180,8 +240,36 @@ async function analyzeCommand(
   const kept = { aborted: before.aborted, harnessError: before.harnessError };
   writeJsonAtomic(runPaths(dir).results, { ...results, ...kept, reanalyzed: true });
   if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else report(results, dir);
-  return exitFor(results);
+  else process.stdout.write(formatRunReport(results, dir));
+  return exitStatusFor(results.valid);
+}
+
+interface StoredTest {
+  checks?: Partial<RunChecks>;
+  workload?: { model?: ModelSpec };
+  config?: { checkTimeLimit?: number };
+}
+
+/**
+ * The checks a stored run declared. Runs recorded before declarations were stored name only
+ * their model: they are checked for ZooKeeper's consistency claims over it.
+ */
+function storedChecks(test: StoredTest, file: string): RunChecks {
+  const declared = test.checks;
+  const claims =
+    declared?.claims ?? (test.workload?.model ? consistencyClaims(test.workload.model) : undefined);
+  if (claims === undefined) throw new ClaimSpecError(`${file}: declares no claims to check`);
+  try {
+    validateClaimSpecs(claims);
+  } catch (error) {
+    throw new ClaimSpecError(`${file}: ${(error as Error).message}`);
+  }
+  return {
+    claims,
+    requiredFs: declared?.requiredFs ?? [],
+    minOpsPerSecond: declared?.minOpsPerSecond ?? 0,
+    timeLimitMs: declared?.timeLimitMs ?? (test.config?.checkTimeLimit ?? 120) * 1000,
+  };
 }
 
 /** The flags a stored results.json carries; none when it is missing or unreadable (it is replaced). */
@@ -192,24 +280,4 @@ function previousResults(file: string): { aborted?: boolean; harnessError?: stri
   } catch {
     return {};
   }
-}
-
-function report(results: RunResults, dir: string): void {
-  const { stats } = results;
-  process.stdout.write(
-    `\n${stats.ops} ops in ${stats.durationSeconds.toFixed(1)} s (${stats.throughput.all.toFixed(0)} ops/s): ` +
-      `ok ${stats.byType.ok}, fail ${stats.byType.fail}, info ${stats.byType.info}; checked in ${results.checkMs} ms\n`,
-  );
-  process.stdout.write(formatClaims(results));
-  const verdict =
-    results.valid === true
-      ? 'valid'
-      : results.valid === false
-        ? 'INVALID'
-        : `unknown: ${results.cause ?? ''}`;
-  process.stdout.write(`verdict: ${verdict}\n  ${dir}\n`);
-}
-
-function exitFor(results: RunResults): number {
-  return results.valid === true ? EXIT.valid : results.valid === false ? EXIT.invalid : EXIT.unknown;
 }

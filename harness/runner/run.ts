@@ -1,12 +1,14 @@
 /**
- * `runTest(config)`: the main job. The lifecycle, in order:
+ * `runTest(spec)`: the main job, for a spec built from the registries (harness/commands/run.ts)
+ * or by a program (the package's API). The runner knows no workload or fault by name. The
+ * lifecycle, in order:
  *
- *   1. build the workload and the nemesis from the config (bad settings fail here, before
- *      anything starts); create the run dir and write test.json (status "running");
+ *   1. create the run dir and write test.json (status "running"), with the workload's claim
+ *      declaration, so `zkcheck analyze` can check the history without rebuilding anything;
  *   2. start the ensemble (every link behind a proxy) and set the workload up through one session;
  *   3. drive the schedule: the workload's ops on the client threads, rate- and time-limited, the
- *      nemesis's faults beside them, then the final phase (heal every fault, quiet recovery);
- *      every op is appended to history.jsonl as it is invoked and as it completes;
+ *      nemesis's faults beside them, then the final phase (heal every fault, quiet recovery, the
+ *      workload's final ops); every op is appended to history.jsonl as it is invoked and completes;
  *   4. wait for the ensemble to recover (a run that leaves it broken says so), copy the servers'
  *      logs into the run dir, tear the ensemble down;
  *   5. check the history claim by claim and write results.json; test.json gets its final status.
@@ -14,8 +16,7 @@
  * Ctrl-C (or `signal`) stops new ops at once; ops in flight complete, the ensemble is torn down
  * and what was recorded is still checked. Whatever happens, history.jsonl stays readable.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { ZkSession } from '../client/session.js';
 import { startEnsemble } from '../cluster/ensemble.js';
 import type { Ensemble } from '../cluster/types.js';
@@ -26,13 +27,13 @@ import { runGenerator, type Completion } from '../generator/run.js';
 import { clients } from '../generator/threads.js';
 import { rate, timeLimit } from '../generator/time.js';
 import type { Gen, GenOp, Thread } from '../generator/types.js';
-import { composeNemesis, parseNemesisNames, type ComposedNemesis } from '../../nemesis/index.js';
-import { registerWorkload } from '../../workloads/register.js';
-import type { Workload } from '../../workloads/types.js';
+import { analyzeHistoryFile, type RunResults } from '../../results/analyze.js';
+import { writeCounterexamples } from '../../results/counterexamples.js';
+import { copyNodeLogs } from '../../results/node-logs.js';
 import { createRun, writeJsonAtomic, type RunPaths } from '../../results/store.js';
 import type { TestConfig } from '../config.js';
 import { ZKCHECK_VERSION } from '../version.js';
-import { analyzeHistoryFile, type Counterexample, type RunResults } from './analyze.js';
+import type { Nemesis, TestSpec, Workload } from './spec.js';
 import { ClientPool } from './clients.js';
 import { HistoryRecorder } from './recorder.js';
 import { Progress } from './progress.js';
@@ -61,29 +62,14 @@ export interface RunHooks {
   ensemble?: Ensemble;
 }
 
-/** Builds the workload for a config (throws WorkloadError on bad settings). */
-export function workloadFor(config: TestConfig): Workload {
-  return registerWorkload({
-    concurrency: config.concurrency,
-    rate: config.rate,
-    timeLimitSeconds: config.timeLimit,
-    readMode: config.readMode,
-    threadsPerKey: config.threadsPerKey,
-    opsPerKey: config.opsPerKey,
-    readShare: config.readShare,
-  });
-}
+/** A final phase's client ops end after this long even if they never succeed. */
+const FINAL_OPS_SECONDS = 60;
 
-export function throughputFloor(config: TestConfig): number {
-  return config.minThroughput ?? (config.rate > 0 ? config.rate / 10 : 10);
-}
-
-export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<RunOutcome> {
   const out = hooks.out ?? ((text: string) => process.stdout.write(text));
-  // 1. everything that can be wrong with the config fails before anything starts
-  const workload = workloadFor(config);
-  const nemesisNames = parseNemesisNames(config.nemesis);
-  const seed = config.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { config, workload, seed } = spec;
+  const nemesisNames = spec.nemesis.names;
+  // 1. the run's record, before anything starts
   const paths = createRun({ store: config.store, testName: config.name });
   const log = (line: string): void => appendFileSync(paths.log, `${new Date().toISOString()} ${line}\n`);
   const testRecord: Record<string, unknown> = {
@@ -92,8 +78,10 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     zkcheckVersion: ZKCHECK_VERSION,
     seed,
     config: { ...config, seed },
-    workload: { name: workload.name, model: workload.model, ...workload.describe() },
+    workload: { name: workload.name, ...workload.describe() },
     nemesis: nemesisNames,
+    // What the history is checked for: analyze evaluates exactly this.
+    checks: spec.checks,
     startedAt: new Date().toISOString(),
   };
   writeJsonAtomic(paths.test, testRecord);
@@ -120,12 +108,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     ensemble =
       hooks.ensemble ??
       (await startEnsemble({
-        size: config.nodes,
-        provider: config.provider,
-        image: config.image,
-        zkHome: config.zkHome,
-        toxiproxyUrl: config.toxiproxyUrl,
-        keepDirs: config.keepDirs,
+        ...spec.ensemble,
         // Signals are ours: ops in flight finish before the ensemble comes down.
         stopOnSignal: false,
         log: (line) => {
@@ -138,11 +121,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
     await setUpWorkload(ensemble, workload, config);
 
     // 3. the schedule, recorded op by op
-    const nemesis = composeNemesis(nemesisNames, {
-      ensemble,
-      intervalSeconds: config.nemesisInterval,
-      durationSeconds: config.nemesisDuration,
-    });
+    const nemesis = spec.nemesis.build(ensemble);
     const driven = await drive({
       config,
       workload,
@@ -171,12 +150,7 @@ export async function runTest(config: TestConfig, hooks: RunHooks = {}): Promise
 
   // 5. the verdict
   try {
-    const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, {
-      model: workload.model,
-      requiredFs: workload.requiredFs,
-      minOpsPerSecond: throughputFloor(config),
-      timeLimitMs: config.checkTimeLimit * 1000,
-    });
+    const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, spec.checks);
     outcome.results = results;
     writeCounterexamples(paths.dir, counterexamples);
     writeJsonAtomic(paths.results, {
@@ -257,7 +231,7 @@ async function setUpWorkload(ensemble: Ensemble, workload: Workload, config: Tes
 interface DriveArgs {
   config: TestConfig;
   workload: Workload;
-  nemesis: ComposedNemesis;
+  nemesis: Nemesis;
   ensemble: Ensemble;
   paths: RunPaths;
   seed: number;
@@ -268,8 +242,8 @@ interface DriveArgs {
   signal: AbortSignal;
 }
 
-/** The whole schedule: the main phase, then healing and recovery. */
-export function schedule(config: TestConfig, workload: Workload, nemesis: ComposedNemesis): Gen {
+/** The whole schedule: the main phase, then healing, recovery and the workload's final ops. */
+export function schedule(config: TestConfig, workload: Workload, nemesis: Nemesis): Gen {
   const main = timeLimit(
     config.timeLimit,
     clients(
@@ -277,7 +251,15 @@ export function schedule(config: TestConfig, workload: Workload, nemesis: Compos
       nemesis.generator,
     ),
   );
-  return phases(main, finalPhase(nemesis.finalGenerator, config.recovery, null));
+  const finalOps = workload.finalGenerator?.() ?? null;
+  return phases(
+    main,
+    finalPhase(
+      nemesis.finalGenerator,
+      config.recovery,
+      finalOps == null ? null : timeLimit(FINAL_OPS_SECONDS, finalOps),
+    ),
+  );
 }
 
 async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: number }> {
@@ -363,7 +345,7 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       gen: schedule(config, workload, nemesis),
       threads: config.concurrency,
       // No faults, no nemesis thread (an idle one would keep the scheduler asking for ops).
-      nemesis: nemesis.names.length > 0,
+      nemesis: nemesis.generator != null,
       clock,
       seed: args.seed,
       signal: args.signal,
@@ -385,22 +367,4 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
 /** What a completion records as its value: the reply for ok, the invoked value otherwise. */
 function completionValue(op: GenOp, completion: Completion): unknown {
   return completion.type === 'ok' && 'value' in completion ? completion.value : (op.value ?? null);
-}
-
-/** `<run>/counterexamples/<claim>.html`, one standalone page per broken claim. */
-export function writeCounterexamples(dir: string, counterexamples: readonly Counterexample[]): void {
-  if (counterexamples.length === 0) return;
-  mkdirSync(join(dir, 'counterexamples'), { recursive: true });
-  for (const { claim, html } of counterexamples)
-    writeFileSync(join(dir, 'counterexamples', `${claim}.html`), html);
-}
-
-async function copyNodeLogs(ensemble: Ensemble, paths: RunPaths): Promise<void> {
-  for (const node of ensemble.nodes) {
-    try {
-      writeFileSync(paths.nodeLog(node.id), await ensemble.logs(node.id));
-    } catch {
-      // a node log is a diagnostic; its loss must not hide the run's result
-    }
-  }
 }

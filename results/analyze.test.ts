@@ -2,13 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALLOWED_NOTE } from '../../checker/consistency/types.js';
-import { HistoryError, type History, type Op } from '../../checker/history/types.js';
-import { analyzeHistory, analyzeHistoryFile, formatClaims, type AnalyzeOptions } from './analyze.js';
-import { HistoryRecorder } from './recorder.js';
+import { consistencyClaims } from '../checker/claims/evaluate.js';
+import { ALLOWED_NOTE } from '../checker/consistency/types.js';
+import { HistoryError, type History, type Op } from '../checker/history/types.js';
+import { HistoryRecorder } from '../harness/runner/recorder.js';
+import { analyzeHistory, analyzeHistoryFile, type AnalyzeOptions, type RunResults } from './analyze.js';
+import { formatClaimLines } from './claims-report.js';
+
+/** The claim lines and self-check lines of a run's report. */
+const formatClaims = (results: RunResults): string =>
+  formatClaimLines(results.claims, { style: 'run' }) +
+  results.selfCheck.map((p) => `  self-check: ${p}\n`).join('');
 
 const OPTIONS: AnalyzeOptions = {
-  model: { name: 'zk-versioned-register' },
+  claims: consistencyClaims({ name: 'zk-versioned-register' }),
   requiredFs: ['read', 'write', 'cas'],
   minOpsPerSecond: 0,
   timeLimitMs: 10_000,
