@@ -297,9 +297,11 @@ describe('mergeConfig', () => {
   it("refuses a plug-in's setting for a run that does not use that plug-in, naming who takes it", () => {
     expect(
       configError(() => mergeConfig({}, { workload: 'set', settings: { readMode: 'sync' } }, CATALOG)),
-    ).toBe('--read-mode: a setting of workload register; --workload set do not take it');
+    ).toBe(
+      '--read-mode: a setting of workload register, which this run does not use (--workload set, --nemesis none)',
+    );
     expect(configError(() => mergeConfig({ settings: { killTargets: 'all' } }, {}, CATALOG))).toBe(
-      '"killTargets": a setting of nemesis kill; --workload register do not take it',
+      '"killTargets": a setting of nemesis kill, which this run does not use (--workload register, --nemesis none)',
     );
   });
 

@@ -396,8 +396,10 @@ export function mergeConfig(
     if (chosen.some((entry) => entry.settings.some((s) => s.key === key))) continue;
     const { setting, owners: takers } = owners.get(key)!;
     const name = from === 'flag' ? longFlag(setting) : `"${key}"`;
-    const used = `--workload ${workload.name}${nemeses.length > 0 ? ` and --nemesis ${nemeses.map((e) => e.name).join(',')}` : ''}`;
-    throw new ConfigError(`${name}: a setting of ${takers.join(', ')}; ${used} do not take it`);
+    const used = `--workload ${workload.name}, --nemesis ${nemeses.map((e) => e.name).join(',') || 'none'}`;
+    throw new ConfigError(
+      `${name}: a setting of ${takers.join(', ')}, which this run does not use (${used})`,
+    );
   }
   const settings: Record<string, string | number | boolean | undefined> = {};
   for (const entry of chosen) for (const setting of entry.settings) settings[setting.key] = setting.default;
