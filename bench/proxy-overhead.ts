@@ -1,11 +1,11 @@
 /**
  * Measures what one hop through the fault proxy costs on loopback: added round-trip latency (small
  * ping-pong messages, one and many connections) and one-way throughput. Direct and proxied runs alternate
- * against the same servers. Run: npx tsx harness/proxy/measure-overhead.ts [--seconds N]
+ * against the same servers. Run: npm run bench:proxy -- [--seconds N]
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { FaultProxyControl } from './control.js';
-import { startFaultProxyServer } from './server.js';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { startFaultProxyServer } from '../harness/proxy/server.js';
 
 const MESSAGE_BYTES = 64;
 const THROUGHPUT_BYTES = 512 * 1024 * 1024;
@@ -84,11 +84,17 @@ async function main(): Promise<void> {
   const sinkPort = await listen(sink);
   const server = await startFaultProxyServer({ label: 'measure-overhead' });
   try {
-    const control = new FaultProxyControl(server.url);
-    const echoProxy = (await control.createProxy({ name: 'echo', upstream: `127.0.0.1:${echoPort}` }))
-      .listenPort;
-    const sinkProxy = (await control.createProxy({ name: 'sink', upstream: `127.0.0.1:${sinkPort}` }))
-      .listenPort;
+    const toxiproxy = new Toxiproxy(server.url);
+    const proxyPort = async (name: string, upstream: number) =>
+      Number(
+        (
+          await toxiproxy.createProxy({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}` })
+        ).listen
+          .split(':')
+          .at(-1),
+      );
+    const echoProxy = await proxyPort('echo', echoPort);
+    const sinkProxy = await proxyPort('sink', sinkPort);
     await pingPong(echoProxy, 300); // warm up both processes
     await pingPong(echoPort, 300);
 
