@@ -36,9 +36,17 @@ describe('EDN scalars', () => {
     expect(edn('0x1F')).toBe(31);
   });
 
-  it('keeps integers beyond 2^53 exact, as decimal strings', () => {
-    expect(edn('9007199254740993')).toBe('9007199254740993');
-    expect(edn('-123456789012345678901234567890N')).toBe('-123456789012345678901234567890');
+  it('keeps integers beyond 2^53 exact, as bigints', () => {
+    expect(edn('9007199254740993')).toBe(9007199254740993n);
+    expect(edn('-9007199254740993')).toBe(-9007199254740993n);
+    expect(edn('-123456789012345678901234567890N')).toBe(-123456789012345678901234567890n);
+    expect(edn('0x20000000000001')).toBe(9007199254740993n);
+    // Up to 2^53 − 1 an integer is a number, so equal values have one representation.
+    expect(edn('9007199254740991N')).toBe(9007199254740991);
+    expect(edn('-9007199254740991')).toBe(-9007199254740991);
+    expect(edn('9007199254740992')).toBe(9007199254740992n);
+    // A float stays a double even when it is integral.
+    expect(edn('9007199254740993.0')).toBe(9007199254740992);
   });
 
   it('reads floats and ratios', () => {

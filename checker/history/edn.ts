@@ -5,7 +5,7 @@
  * | EDN                              | JavaScript                                            |
  * | -------------------------------- | ----------------------------------------------------- |
  * | `nil`, `true`, `false`           | `null`, `true`, `false`                               |
- * | integers (`42`, `-7`, `42N`)     | numbers; beyond ±(2^53−1): the exact decimal string    |
+ * | integers (`42`, `-7`, `42N`)     | numbers; beyond ±(2^53−1): bigints                    |
  * | floats (`1.5`, `1e3`, `1.5M`)    | numbers (`##Inf`, `##-Inf`, `##NaN` too)              |
  * | ratios (`1/2`)                   | numbers                                               |
  * | strings, characters (`\a`)       | strings                                               |
@@ -16,8 +16,10 @@
  * |                                  | nil, vectors…) become their EDN text (`1`, `nil`, `[1 2]`) |
  * | tagged literals (`#inst "…"`, `#jepsen.history.Op{…}`) | the tagged value, tag ignored   |
  *
- * Integers too large for a double stay exact as strings rather than silently rounding: two
- * different values must never compare equal in a checker.
+ * Integers too large for a double stay exact, as bigints, rather than silently rounding: two
+ * different values must never compare equal in a checker. Not as strings: the string "12" and
+ * the integer 12 are different values, and writers must give integers back as integers. The JSON
+ * reader does the same (exact-json.ts).
  *
  * `;` comments, commas (whitespace), `#_` (discard the next form) and `#!` lines are skipped.
  * Nesting is bounded by {@link MAX_EDN_DEPTH} so hostile input cannot overflow the stack.
@@ -575,11 +577,11 @@ export class EdnParser {
   }
 }
 
-/** An integer token as a number when a double holds it exactly, else as its exact decimal text. */
-function integerValue(digits: string): number | string {
+/** An integer token as a number when a double holds it exactly, else as a bigint. */
+function integerValue(digits: string): number | bigint {
   const n = Number(digits);
   if (Number.isSafeInteger(n)) return n === 0 ? 0 : n; // no -0
-  return BigInt(digits).toString();
+  return BigInt(digits);
 }
 
 /** Sets a property even when the key is `__proto__` (plain assignment would change the prototype). */

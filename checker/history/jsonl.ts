@@ -4,8 +4,12 @@
  * The harness appends one line per op while it runs, so a crash can leave the last line cut
  * short: a final line with no newline that is not valid JSON is dropped with a warning. Any
  * other bad line is an error naming file and line.
+ *
+ * Integers beyond ±(2^53 − 1) are read exactly, as bigints (see exact-json.ts): only the lines
+ * where JSON.parse gave such a number are parsed again, by that slower parser.
  */
 import { MAX_EDN_DEPTH } from './edn.js';
+import { parseExactJson } from './exact-json.js';
 import { opFromRecord } from './record.js';
 import { HistoryError, type History } from './types.js';
 
@@ -46,7 +50,9 @@ export function readJsonl(text: string, file: string, onWarning?: (message: stri
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new HistoryError('expected a JSON object (one op per line)', { file, line: lineNo });
     }
-    checkDepth(record as Record<string, unknown>, file, lineNo);
+    // JSON.parse may have rounded an integer: read the line again, exactly (the rare, slow case).
+    if (inspect(record as Record<string, unknown>, file, lineNo))
+      record = parseExactJson(line, MAX_JSON_DEPTH);
     history.push(opFromRecord(record as Record<string, unknown>, history.length, 'json', file, lineNo));
     lines.push(lineNo);
   }
@@ -66,14 +72,21 @@ function excerpt(line: string): string {
 }
 
 /**
- * JSON.parse accepts any depth, but everything downstream (checkers, writers) recurses: reject
- * absurd nesting here, without recursion. Flat values, the common case, cost one type check.
+ * Walks the values of a record JSON.parse made, without recursion, for two things it cannot do:
+ * - reject absurd nesting: JSON.parse accepts any depth, but everything downstream (checkers,
+ *   writers) recurses;
+ * - tell whether a number may have been rounded: true when one is beyond ±(2^53 − 1). Every
+ *   integer literal a double cannot hold reads as such a number (2^53 + 1 as 2^53), so a record
+ *   with none came out exact; one with some is read again by parseExactJson.
+ * Flat records, the common case, cost a type check per field.
  */
-function checkDepth(record: Record<string, unknown>, file: string, line: number): void {
+function inspect(record: Record<string, unknown>, file: string, line: number): boolean {
+  let beyondSafe = false;
   let stack: [unknown, number][] | undefined;
   for (const k in record) {
     const v = record[k];
-    if (v !== null && typeof v === 'object') (stack ??= []).push([v, 2]);
+    if (typeof v === 'number') beyondSafe ||= v > Number.MAX_SAFE_INTEGER || v < Number.MIN_SAFE_INTEGER;
+    else if (v !== null && typeof v === 'object') (stack ??= []).push([v, 2]);
   }
   while (stack !== undefined && stack.length > 0) {
     const [value, depth] = stack.pop() as [Record<string, unknown>, number];
@@ -82,7 +95,9 @@ function checkDepth(record: Record<string, unknown>, file: string, line: number)
     }
     for (const k in value) {
       const v = value[k];
-      if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
+      if (typeof v === 'number') beyondSafe ||= v > Number.MAX_SAFE_INTEGER || v < Number.MIN_SAFE_INTEGER;
+      else if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
     }
   }
+  return beyondSafe;
 }

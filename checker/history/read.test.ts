@@ -298,3 +298,83 @@ describe('readHistoryFile', () => {
     await expect(readHistoryFile(dir)).rejects.toThrow(/it is a directory/);
   });
 });
+
+describe('integers beyond 2^53', () => {
+  const TWO_53 = 2n ** 53n;
+  const opLine = (value: string, extra = '') =>
+    `{"process":0,"type":"ok","f":"read"${extra},"value":${value}}`;
+
+  it('are exact bigints in every format; safe ones stay numbers', () => {
+    const expected = [TWO_53, TWO_53 + 1n, -(2n ** 63n), 2n ** 64n, 2n ** 70n + 1n, 9007199254740991];
+    const edn = `[${expected.join(' ')}]`;
+    const texts: [string, HistoryFormat][] = [
+      [opLine(`[${expected.join(',')}]`), 'jsonl'],
+      [`[{:process 0, :type :ok, :f :read, :value ${edn}}]`, 'edn'],
+      [`INFO  jepsen.util - 0\t:ok\t:read\t${edn}\n`, 'porcupine-etcd'],
+      [`{:process 0, :type :ok, :f :read, :value ${edn}}\n`, 'porcupine-kv'],
+    ];
+    for (const [text, format] of texts) {
+      expect(parseHistory(text, { file: 'h', format })[0].value).toEqual(expected);
+    }
+    expect(
+      parseHistory(`INFO  jepsen.util - 0\t:ok\t:read\t9007199254740993\n`, { file: 'e.log' })[0].value,
+    ).toBe(TWO_53 + 1n);
+  });
+
+  it('are exact on the lines that need it, whatever the lines around them hold', () => {
+    const text = [
+      opLine('1', ',"note":"12345678901234567890"'),
+      opLine('9007199254740993'),
+      opLine('0.30000000000000004'),
+      opLine('2'),
+      opLine('-9007199254740993', ',"time":5'),
+    ].join('\n');
+    expect(parseHistory(text, { file: 'h.jsonl' }).map((op) => op.value)).toEqual([
+      1,
+      TWO_53 + 1n,
+      0.30000000000000004,
+      2,
+      -(TWO_53 + 1n),
+    ]);
+  });
+
+  it('keep the JSON reader strict on the exact path', () => {
+    expect(parseError(`${opLine('9007199254740993,')}\n`, 'h.jsonl')).toBe(
+      `h.jsonl:1: invalid JSON: ${jsonParseMessage(opLine('9007199254740993,'))}`,
+    );
+    const deep = opLine(`${'['.repeat(300)}9007199254740993${']'.repeat(300)}`);
+    expect(parseError(deep, 'h.jsonl')).toBe('h.jsonl:1: values nested more than 256 levels deep');
+    const warnings: string[] = [];
+    const h = parseHistory(`${opLine('1')}\n{"process":0,"value":90071992547409931`, {
+      file: 'h.jsonl',
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(h).toHaveLength(1);
+    expect(warnings).toEqual([
+      'h.jsonl:2: ignoring a truncated last line (the writer stopped mid-line): {"process":0,"value":90071992547409931',
+    ]);
+  });
+
+  it('in a time are rounded, and in a key or a process rejected', () => {
+    const time = 1_700_000_000_000_000_001n;
+    expect(parseHistory(opLine('1', `,"time":${time}`), { file: 'h.jsonl' })[0].time).toBe(Number(time));
+    expect(parseError(opLine('1', ',"key":9007199254740993'), 'h.jsonl')).toBe(
+      'h.jsonl:1: "key" must be a string or an integer within ±(2^53 − 1) (got 9007199254740993)',
+    );
+    expect(parseError('[{:process 0, :type :ok, :f :read, :key 9007199254740993}]', 'h.edn')).toBe(
+      'h.edn:1: :key must be a string or an integer within ±(2^53 − 1) (got 9007199254740993)',
+    );
+    expect(parseError('{"process":9007199254740993,"type":"ok","f":"read"}', 'h.jsonl')).toBe(
+      'h.jsonl:1: "process" must be a non-negative integer or nemesis (got 9007199254740993)',
+    );
+  });
+});
+
+function jsonParseMessage(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected invalid JSON');
+}

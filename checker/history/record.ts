@@ -3,6 +3,7 @@
  * checks every reader shares. Messages name fields the way the input spells them (`"type"` in
  * JSON, `:type` in EDN).
  */
+import { stringifyExactJson } from './exact-json.js';
 import { HistoryError, type Key, type Op, type OpType, type Process } from './types.js';
 
 export type FieldStyle = 'json' | 'edn';
@@ -12,7 +13,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = stringifyExactJson(value) ?? String(value);
   } catch {
     text = String(value);
   }
@@ -76,11 +77,17 @@ export function opFromRecord(
   }
   // nil/null means "not recorded" for time, index and key.
   if (time === undefined || time === null) record.time = -1;
-  else if (typeof time !== 'number' || !Number.isFinite(time)) {
+  else if (typeof time === 'bigint') {
+    // An absolute clock in nanoseconds passes 2^53. Times are for people to read (real-time
+    // order is the order of the ops), so rounding one to a double changes no verdict.
+    record.time = Number(time);
+  } else if (typeof time !== 'number' || !Number.isFinite(time)) {
     badField(style, file, line, 'time', 'must be a number of nanoseconds', time);
   }
   if (key === null) delete record.key;
-  else if (key !== undefined && !isKey(key))
+  else if (typeof key === 'bigint') {
+    badField(style, file, line, 'key', 'must be a string or an integer within ±(2^53 − 1)', key);
+  } else if (key !== undefined && !isKey(key))
     badField(style, file, line, 'key', 'must be a string or a number', key);
   if (index !== undefined && index !== null && index !== position) {
     if (!(typeof index === 'number' && Number.isSafeInteger(index) && index >= 0)) {

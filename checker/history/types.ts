@@ -24,7 +24,10 @@ export interface Op {
   /** Operation name: read, write, cas, acquire, enqueue, ... */
   f: string;
   key?: Key;
-  /** Invoke: the argument; completion: the result (JSON-compatible; EDN nil is null). */
+  /**
+   * Invoke: the argument; completion: the result (JSON-compatible; EDN nil is null). Integers
+   * beyond ±(2^53 − 1) are bigints, the others numbers: readers keep every integer exact.
+   */
   value: unknown;
   error?: unknown;
   /**
