@@ -3,21 +3,44 @@
  * values as small integers (so states and hashes are numbers or short strings), and short
  * renderings for messages.
  */
+import { stringifyExactJson } from '../history/exact-json.js';
 import type { Operation } from '../history/types.js';
 import { ModelError, type ModelOptions } from './model.js';
 
 /**
+ * One representation for each integer value: readers give integers beyond ±(2^53 − 1) as bigints
+ * and the others as numbers, but a history built in code may hold 5n, or a double such as 2^60.
+ * Equal integers must be the same value to a model (5 and 5n; the double 2^60 and 2^60 as a
+ * bigint), and different ones must not (2^53 and 2^53 + 1), so: safe integers as numbers, every
+ * other integer as a bigint of its exact value. Anything else is returned as it is.
+ */
+export function normalizeInteger(value: unknown): unknown {
+  if (typeof value === 'number') {
+    const unsafe = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    // Every finite double this large is an integer.
+    return unsafe && Number.isFinite(value) ? BigInt(value) : value;
+  }
+  if (typeof value === 'bigint' && value >= MIN_SAFE && value <= MAX_SAFE) return Number(value);
+  return value;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
  * A string equal for structurally equal values: object keys sorted, arrays in order. Numbers and
- * strings never collide (strings are JSON-quoted); bigints (huge EDN integers) get an `n` suffix.
+ * strings never collide (strings are JSON-quoted). An integer is its exact decimal digits whether
+ * it is a number or a bigint (see normalizeInteger): 5 and 5n are one value.
  */
 export function canonicalKey(value: unknown): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      return Object.is(value, -0) ? '0' : String(value);
+      if (Object.is(value, -0)) return '0';
+      return Number.isSafeInteger(value) ? String(value) : String(normalizeInteger(value));
     case 'bigint':
-      return `${value}n`;
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'undefined':
@@ -58,14 +81,15 @@ export class ValueTable {
     const id = this.values.length;
     this.values.push(value);
     if (typeof value === 'object' && value !== null) this.composites.set(canonicalKey(value), id);
-    else this.primitives.set(value, id);
+    else this.primitives.set(normalizeInteger(value), id);
     return id;
   }
 
   /** The id of `value`, or -1 if no state ever held it (lookups never grow the table). */
   find(value: unknown): number {
     if (typeof value === 'object' && value !== null) return this.composites.get(canonicalKey(value)) ?? -1;
-    return this.primitives.get(value) ?? -1; // Map keys use SameValueZero: NaN finds NaN, -0 finds 0
+    // Map keys use SameValueZero: NaN finds NaN, -0 finds 0, and a bigint finds an equal bigint.
+    return this.primitives.get(normalizeInteger(value)) ?? -1;
   }
 
   value(id: number): unknown {
@@ -73,11 +97,15 @@ export class ValueTable {
   }
 }
 
-/** Elements of an unordered collection in a stable order for display: numbers by value, others by canonical key. */
+const isNumeric = (value: unknown): value is number | bigint =>
+  typeof value === 'number' || typeof value === 'bigint';
+
+/** Elements of an unordered collection in a stable order for display: numbers (and bigints) by value, others by canonical key. */
 export function displayOrder(elements: unknown[]): unknown[] {
-  const rank = (value: unknown) => (typeof value === 'number' ? 0 : 1);
+  const rank = (value: unknown) => (isNumeric(value) ? 0 : 1);
   return [...elements].sort((a, b) => {
-    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    // `<` compares a number with a bigint exactly; subtraction would throw.
+    if (isNumeric(a) && isNumeric(b)) return a < b ? -1 : a > b ? 1 : 0;
     const byType = rank(a) - rank(b);
     if (byType !== 0) return byType;
     const [ka, kb] = [canonicalKey(a), canonicalKey(b)];
@@ -85,14 +113,13 @@ export function displayOrder(elements: unknown[]): unknown[] {
   });
 }
 
-/** A short rendering for messages: JSON (bigints as digits), cut at `max` characters. */
+/** A short rendering for messages: JSON (bigints as their exact digits), cut at `max` characters. */
 export function render(value: unknown, max = 60): string {
   let text: string;
   if (value === undefined) text = 'undefined';
   else {
     try {
-      text =
-        JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)) ?? String(value);
+      text = stringifyExactJson(value) ?? String(value);
     } catch {
       text = String(value);
     }
