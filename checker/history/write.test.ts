@@ -86,6 +86,35 @@ describe('hostile field names', () => {
   });
 });
 
+describe('integers beyond 2^53', () => {
+  const op: Op = {
+    index: 0,
+    time: 1,
+    process: 0,
+    type: 'ok',
+    f: 'read',
+    value: [9007199254740993n, -(2n ** 70n), 2 ** 60, 5],
+    error: { id: 2n ** 64n },
+    zxid: 2n ** 63n - 1n,
+  };
+
+  it('are written as exact integers, and big doubles as floats', () => {
+    expect(writeJsonl([op])).toBe(
+      '{"index":0,"time":1,"process":0,"type":"ok","f":"read","value":[9007199254740993,-1180591620717411303424,1152921504606847000.0,5],' +
+        '"error":{"id":18446744073709551616},"zxid":9223372036854775807}\n',
+    );
+    expect(writeEdn([op])).toBe(
+      '[{:index 0, :time 1, :process 0, :type :ok, :f :read, :value [9007199254740993N -1180591620717411303424N 1152921504606847000.0 5], ' +
+        ':error {:id 18446744073709551616N}, :zxid 9223372036854775807N}]\n',
+    );
+  });
+
+  it('read back as the same values from both formats', () => {
+    expect(parseHistory(writeJsonl([op]), { file: 'b.jsonl' })).toEqual([op]);
+    expect(parseHistory(writeEdn([op]), { file: 'b.edn' })).toEqual([op]);
+  });
+});
+
 describe('writeJsonl', () => {
   it('writes one object per line in the documented field order', () => {
     expect(writeJsonl(sample.slice(2))).toBe(
@@ -95,9 +124,19 @@ describe('writeJsonl', () => {
   });
 });
 
-/** Arbitrary ops with JSON values, extra fields and optional keys, indexed densely. */
-/** JSON values as JSON can carry them (no -0, which JSON writes as 0). */
-const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+/** Integers a double cannot hold: readers give them as bigints, and writers must keep them exact. */
+const unsafeInteger = fc.oneof(fc.bigInt({ min: 2n ** 53n }), fc.bigInt({ max: -(2n ** 53n) }));
+/**
+ * JSON values as JSON can carry them (no -0, which JSON writes as 0), with big integers among
+ * them: alone, in lists and in objects.
+ */
+const jsonValue = fc
+  .tuple(
+    fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
+    unsafeInteger,
+    fc.nat(3),
+  )
+  .map(([v, n, where]) => [v, n, [n, v], { n, v }][where]);
 const reserved = new Set(['index', 'time', 'process', 'type', 'f', 'key', 'value', 'error', 'sourceIndex']);
 const arbOp = fc.record(
   {

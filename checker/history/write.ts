@@ -1,17 +1,23 @@
 /**
  * Writers: zkcheck's JSON Lines and Jepsen's EDN. Reading what they write gives back an equal
- * history (values must be JSON-compatible: null, booleans, numbers, strings, arrays, objects).
+ * history (values must be JSON-compatible: null, booleans, numbers, strings, arrays, objects;
+ * and bigints, the readers' integers beyond ±(2^53 − 1), written as exact integers in both).
  * An op's `sourceIndex`, when present, is written as its index, as the input had it.
  */
+import { stringifyExactJson } from './exact-json.js';
 import { HistoryError, type History, type Op } from './types.js';
 
 const FIELD_ORDER = ['index', 'time', 'process', 'type', 'f', 'key', 'value', 'error'] as const;
 const ORDERED = new Set<string>([...FIELD_ORDER, 'sourceIndex']);
 
-/** One JSON object per line, fields in the documented order, each line ending in a newline. */
+/**
+ * One JSON object per line, fields in the documented order, each line ending in a newline.
+ * Bigints are written as integer literals, and doubles beyond ±(2^53 − 1) with a `.0`, so that
+ * each reads back as what it was (see stringifyExactJson).
+ */
 export function writeJsonl(history: History): string {
   let out = '';
-  for (const op of history) out += `${JSON.stringify(orderedRecord(op))}\n`;
+  for (const op of history) out += `${stringifyExactJson(orderedRecord(op))}\n`;
   return out;
 }
 
@@ -115,7 +121,7 @@ function ednNumber(n: number): string {
   if (n === -Infinity) return '##-Inf';
   if (Object.is(n, -0)) return '-0.0';
   const text = String(n);
-  // Integers too large for a double read back as exact strings: write them as floats instead.
+  // An integer literal this large reads back as a bigint: write the double as a float instead.
   if (Number.isInteger(n) && !Number.isSafeInteger(n) && !/[.e]/.test(text)) return `${text}.0`;
   return text;
 }
