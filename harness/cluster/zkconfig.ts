@@ -1,5 +1,5 @@
 /**
- * zoo.cfg for one node.
+ * zoo.cfg and the logging config for one node.
  *
  * Every peer link goes through a proxy, so each node gets its own view of the ensemble: in node
  * i's zoo.cfg, `server.k` (k != i) is the listen address of the proxy for the directed link i->k
@@ -13,6 +13,11 @@
  * dial, and `quorumListenOnAllIPs=true` makes it listen on its real ports anyway (the wildcard
  * address, port only). A dial-back then fails at once, and the higher id connects through its own
  * config: through the proxy.
+ *
+ * One zoo.cfg serves ZooKeeper 3.8.0, 3.9.3 and 3.9.6 alike: every key below means the same in all
+ * three, and the ones whose defaults would hurt are set explicitly (the AdminServer is on by default
+ * and would bind 8080; the four-letter-word whitelist holds only `srvr` by default). A key that one
+ * version lacks would be harmless anyway: unknown keys become `zookeeper.*` system properties.
  */
 
 export interface ZkTiming {
@@ -90,4 +95,39 @@ export function renderZooCfg(input: ZooCfgInput): string {
     ...input.servers.map((s) => `server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:participant`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Server log lines: `%C{1}@%L` names the class and line that logged (`QuorumPeer@922] - Peer state
+ * changed: following - synchronization`), so log-marker triggers match one exact statement, and the
+ * timestamp carries its zone so container (UTC) and local logs line up.
+ */
+export const LOG_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSZ} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n";
+
+/** log4j 1.2 (or reload4j) config: everything from INFO up to stdout, in LOG_PATTERN. */
+export function renderLog4jProperties(): string {
+  return [
+    '# written by zkcheck: ZooKeeper logs to stdout (container logs, the node log file)',
+    'log4j.rootLogger=INFO, CONSOLE',
+    'log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.CONSOLE.Target=System.out',
+    'log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout',
+    `log4j.appender.CONSOLE.layout.ConversionPattern=${LOG_PATTERN}`,
+    '',
+  ].join('\n');
+}
+
+/** The same for logback (upstream binary releases): its `%C{0}` is log4j's `%C{1}`. */
+export function renderLogbackXml(): string {
+  const pattern = LOG_PATTERN.replace('%C{1}', '%C{0}');
+  return [
+    '<!-- written by zkcheck: ZooKeeper logs to stdout (the node log file) -->',
+    '<configuration>',
+    '  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">',
+    `    <encoder><pattern>${pattern}</pattern></encoder>`,
+    '  </appender>',
+    '  <root level="INFO"><appender-ref ref="CONSOLE"/></root>',
+    '</configuration>',
+    '',
+  ].join('\n');
 }
