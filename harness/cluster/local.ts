@@ -1,66 +1,121 @@
 /**
  * The `local` provider: each node is a JVM running QuorumPeerMain from a ZooKeeper install on this
- * machine (`--zk-home` with lib/*.jar, or Debian's `zookeeper` package in /usr/share/java). Kill is
- * SIGKILL, pause is SIGSTOP/SIGCONT. Every JVM carries `-Dzkcheck.run=<run>` and
+ * machine. Kill is SIGKILL, pause is SIGSTOP/SIGCONT. Every JVM carries `-Dzkcheck.run=<run>` and
  * `-Dzkcheck.owner=<pid>:<start>` on its command line so sweeps find it after a crash.
+ *
+ * Installs (`--zk-home DIR`, any version): a binary release (DIR/lib/*.jar), or Debian's layout:
+ * DIR is a /usr/share/java (zookeeper.jar, whose manifest names its dependencies), or a root
+ * filesystem holding one (DIR/usr/share/java). Without --zk-home: Debian's package here.
+ * Whatever the install, the server logs in one format (zkconfig.ts LOG_PATTERN) to stdout, which
+ * goes to the node's log file; its logging config is written beside the node's zoo.cfg.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { debianClasspath } from './jars.js';
 import type { NodeRuntime, RunLabels, ServerPaths } from './runtime.js';
 import { DEFAULT_JVM_FLAGS } from './runtime.js';
 import { killHard, waitForExit } from './processes.js';
 import { EnsembleError, type EnsembleNode } from './types.js';
+import { renderLog4jProperties, renderLogbackXml } from './zkconfig.js';
 
 export const DEBIAN_JAVA_DIR = '/usr/share/java';
+
+/** Which SLF4J binding the class path carries, hence which config the server needs. */
+export type ServerLogging = 'log4j' | 'logback' | 'simple' | 'none';
 
 export interface ZooKeeperInstall {
   /** Class path for QuorumPeerMain, SLF4J binding included. */
   classpath: string[];
-  /** Extra JVM properties the install needs (e.g. its logback config). */
-  properties: string[];
+  /** The binding on the class path: which logging config each node gets. */
+  logging: ServerLogging;
   version?: string;
   description: string;
 }
 
 /** Finds a ZooKeeper install, or explains what is missing. */
 export function findZooKeeperInstall(zkHome?: string): ZooKeeperInstall {
-  if (zkHome) {
-    const lib = join(zkHome, 'lib');
-    if (!existsSync(lib))
-      throw new EnsembleError(`--zk-home ${zkHome}: no lib/ folder (expected a ZooKeeper binary release)`);
-    const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
-    const main = jars.find((name) => /^zookeeper-\d[\w.-]*\.jar$/.test(name));
-    if (!main) throw new EnsembleError(`--zk-home ${zkHome}: no zookeeper-<version>.jar in lib/`);
-    const logback = join(zkHome, 'conf', 'logback.xml');
-    return {
-      classpath: jars.map((name) => join(lib, name)),
-      properties: existsSync(logback) ? [`-Dlogback.configurationFile=${logback}`] : [],
-      version: /^zookeeper-(\d[\w.]*?)\.jar$/.exec(main)?.[1],
-      description: zkHome,
-    };
+  if (!zkHome) {
+    if (!existsSync(join(DEBIAN_JAVA_DIR, 'zookeeper.jar'))) {
+      throw new EnsembleError(
+        `no ZooKeeper install: ${join(DEBIAN_JAVA_DIR, 'zookeeper.jar')} is missing (apt-get install zookeeper, or give --zk-home <release dir>)`,
+      );
+    }
+    return debianInstall(DEBIAN_JAVA_DIR, `${DEBIAN_JAVA_DIR} (Debian zookeeper`);
   }
-  const jar = join(DEBIAN_JAVA_DIR, 'zookeeper.jar');
-  if (!existsSync(jar)) {
-    throw new EnsembleError(
-      `no ZooKeeper install: ${jar} is missing (apt-get install zookeeper, or give --zk-home <release dir>)`,
-    );
+  if (existsSync(join(zkHome, 'lib'))) return releaseInstall(zkHome);
+  for (const dir of [zkHome, join(zkHome, 'usr/share/java')]) {
+    if (existsSync(join(dir, 'zookeeper.jar'))) return debianInstall(dir, `${dir} (Debian layout, zookeeper`);
   }
-  const versioned = readdirSync(DEBIAN_JAVA_DIR).find((name) => /^zookeeper-\d[\d.]*\.jar$/.test(name));
-  const version = versioned ? /^zookeeper-([\d.]+)\.jar$/.exec(versioned)?.[1] : undefined;
-  // Debian's jar lists its dependencies in its manifest; it ships no SLF4J binding (the server would
-  // log nothing), so add slf4j-simple, writing to stdout with timestamps.
-  const binding = join(DEBIAN_JAVA_DIR, 'slf4j-simple.jar');
+  throw new EnsembleError(
+    `--zk-home ${zkHome}: neither a ZooKeeper binary release (lib/*.jar) nor Debian's layout (zookeeper.jar, or usr/share/java/zookeeper.jar)`,
+  );
+}
+
+/** An unpacked binary release: every jar of lib/, whose logback (3.8+) or log4j binding logs. */
+function releaseInstall(zkHome: string): ZooKeeperInstall {
+  const lib = join(zkHome, 'lib');
+  const jars = readdirSync(lib).filter((name) => name.endsWith('.jar'));
+  const main = jars.find((name) => /^zookeeper-\d[\w.-]*\.jar$/.test(name));
+  if (!main) throw new EnsembleError(`--zk-home ${zkHome}: no zookeeper-<version>.jar in lib/`);
+  const has = (pattern: RegExp) => jars.some((name) => pattern.test(name));
+  const logging: ServerLogging = has(/^logback-classic/)
+    ? 'logback'
+    : has(/^slf4j-(log4j12|reload4j)/)
+      ? 'log4j'
+      : has(/^slf4j-simple/)
+        ? 'simple'
+        : 'none';
   return {
-    classpath: existsSync(binding) ? [jar, binding] : [jar],
-    properties: [
-      '-Dorg.slf4j.simpleLogger.logFile=System.out',
-      '-Dorg.slf4j.simpleLogger.showDateTime=true',
-      "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
-    ],
-    version,
-    description: `${DEBIAN_JAVA_DIR} (Debian zookeeper${version ? ` ${version}` : ''})`,
+    classpath: jars.map((name) => join(lib, name)),
+    logging,
+    version: /^zookeeper-(\d+\.\d+\.\d+)/.exec(main)?.[1],
+    description: zkHome,
   };
+}
+
+/**
+ * Debian's layout: zookeeper.jar and the jars its manifest names (see jars.ts), with the log4j 1.2
+ * binding that every suite ships (slf4j-log4j12.jar; reload4j's binding behind that name in forky).
+ * Debian's zookeeper.jar alone has no binding: the server would log nothing.
+ */
+function debianInstall(dir: string, description: string): ZooKeeperInstall {
+  const versioned = readdirSync(dir).find((name) => /^zookeeper-\d+\.\d+\.\d+\.jar$/.test(name));
+  const version = versioned ? /^zookeeper-([\d.]+)\.jar$/.exec(versioned)?.[1] : undefined;
+  const log4j = ['slf4j-log4j12.jar', 'log4j-1.2.jar'].every((jar) => existsSync(join(dir, jar)));
+  const simple = !log4j && existsSync(join(dir, 'slf4j-simple.jar'));
+  const bindings = log4j ? ['slf4j-log4j12.jar', 'log4j-1.2.jar'] : simple ? ['slf4j-simple.jar'] : [];
+  return {
+    classpath: debianClasspath(dir, [...bindings, 'zookeeper.jar']),
+    logging: log4j ? 'log4j' : simple ? 'simple' : 'none',
+    version,
+    description: `${description}${version ? ` ${version}` : ''})`,
+  };
+}
+
+/** Writes the node's logging config beside its zoo.cfg; returns the JVM properties that load it. */
+export function serverLoggingProperties(logging: ServerLogging, configFile: string): string[] {
+  const confDir = dirname(configFile);
+  switch (logging) {
+    case 'log4j': {
+      const file = join(confDir, 'log4j.properties');
+      writeFileSync(file, renderLog4jProperties());
+      return [`-Dlog4j.configuration=file:${file}`];
+    }
+    case 'logback': {
+      const file = join(confDir, 'logback.xml');
+      writeFileSync(file, renderLogbackXml());
+      return [`-Dlogback.configurationFile=${file}`];
+    }
+    case 'simple':
+      return [
+        '-Dorg.slf4j.simpleLogger.logFile=System.out',
+        '-Dorg.slf4j.simpleLogger.showDateTime=true',
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+      ];
+    case 'none':
+      return [];
+  }
 }
 
 export function javaBinary(): string {
@@ -96,7 +151,7 @@ export class LocalRuntime implements NodeRuntime {
     writeSync(log, `--- zkcheck: starting node ${node.id} at ${new Date().toISOString()}\n`);
     const args = [
       ...this.jvmFlags.split(/\s+/).filter(Boolean),
-      ...this.install.properties,
+      ...serverLoggingProperties(this.install.logging, node.configFile),
       `${RUN_PROPERTY}${this.labels.runId}`,
       `${OWNER_PROPERTY}${this.labels.ownerPid}:${this.labels.ownerStart ?? ''}`,
       `-Dzkcheck.node=${node.id}`,
