@@ -7,7 +7,7 @@
  * carry our labels instead and hygiene.ts sweeps them.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import {
   GenericContainer,
@@ -18,8 +18,10 @@ import {
 import type { NodeRuntime, RunLabels, ServerPaths } from './runtime.js';
 import { DEFAULT_JVM_FLAGS } from './runtime.js';
 import { EnsembleError, type EnsembleNode } from './types.js';
-import { IMAGE_LABEL } from './image.js';
-import { dirname } from 'node:path';
+import { IMAGE_LABEL, versionImageTag } from './image.js';
+import { DEFAULT_ZOOKEEPER_VERSION } from './versions.js';
+import { dirname, join } from 'node:path';
+import { renderLogbackXml } from './zkconfig.js';
 
 // Must be set before Testcontainers first looks for its reaper.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -29,6 +31,11 @@ export const LABEL_OWNER = 'org.zkcheck.owner';
 export const LABEL_NODE = 'org.zkcheck.node';
 
 export const OFFICIAL_IMAGE = 'zookeeper:3.8';
+
+/** The official image of one ZooKeeper version. */
+export function officialImage(version: string): string {
+  return `zookeeper:${version}`;
+}
 
 type DockerContainer = ReturnType<ContainerRuntimeClient['container']['getById']>;
 
@@ -88,13 +95,19 @@ export async function ensureImage(client: ContainerRuntimeClient, image: string)
   return attempt;
 }
 
-/** Newest local image built by `zkcheck image build`, if any. */
+/**
+ * The local image of the default ZooKeeper version (what `npm run setup` builds), else the newest
+ * one built by `zkcheck image build`, if any: with several versions built, the default must not
+ * depend on which was built last.
+ */
 export async function localZkcheckImage(client: ContainerRuntimeClient): Promise<string | undefined> {
   const images = await client.container.dockerode.listImages({
     filters: { label: [`${IMAGE_LABEL}=zookeeper`] },
   });
   images.sort((a, b) => b.Created - a.Created);
-  return images.flatMap((i) => i.RepoTags ?? []).find((tag) => tag !== '<none>:<none>');
+  const tags = images.flatMap((i) => i.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+  const preferred = versionImageTag(DEFAULT_ZOOKEEPER_VERSION);
+  return tags.includes(preferred) ? preferred : tags[0];
 }
 
 export class DockerRuntime implements NodeRuntime {
@@ -119,6 +132,10 @@ export class DockerRuntime implements NodeRuntime {
     if (existing) {
       await existing.start();
     } else {
+      // The official image's logback reads /conf/logback.xml (its conf dir is on the class path),
+      // and /conf is the node's conf dir: log the same lines as our own image, whose log4j config
+      // is baked in outside /conf.
+      writeFileSync(join(dirname(node.configFile), 'logback.xml'), renderLogbackXml());
       const started = await new GenericContainer(this.source)
         .withName(`zkcheck-${this.labels.runId}-${node.id}`)
         .withNetworkMode('host')
