@@ -4,7 +4,8 @@
 #   1. install what is missing from Debian (docker.io, debootstrap, openjdk-17-jre-headless, zookeeper);
 #   2. start dockerd in the background when no Docker engine answers (keeping the default `bridge`
 #      network, which Testcontainers inspects at start);
-#   3. build the local ZooKeeper image (`zkcheck image build`) when no zkcheck image exists.
+#   3. build the local ZooKeeper images `npm test` needs (3.8.0 and 3.9.6, `zkcheck image build
+#      --zookeeper`) when missing or built from an older recipe.
 #
 # Idempotent and quick when already done; no TTY or stdin needed (CI). Exits non-zero with a one-line
 # reason when a step cannot be done.
@@ -12,6 +13,8 @@
 # Environment:
 #   ZKCHECK_SKIP_DOCKER=1   skip steps 2 and 3 (machines that will only use the `local` provider)
 #   ZKCHECK_SKIP_IMAGE=1    skip step 3
+#   ZKCHECK_IMAGE_VERSIONS  the ZooKeeper versions step 3 builds (default 3.8.0,3.9.6; all three:
+#                           3.8.0,3.9.3,3.9.6, for `npm run test:versions`)
 #   ZKCHECK_CACHE_DIR       where the dockerd log and the image's rootfs cache live (~/.cache/zkcheck)
 #   DOCKER_HOST             a remote engine: then dockerd is never started here
 set -euo pipefail
@@ -19,6 +22,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${ZKCHECK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkcheck}"
 DOCKERD_LOG="$CACHE_DIR/dockerd.log"
+IMAGE_VERSIONS="${ZKCHECK_IMAGE_VERSIONS:-3.8.0,3.9.6}"
 
 say() { printf 'setup: %s\n' "$*"; }
 die() {
@@ -84,23 +88,24 @@ if ! docker network inspect bridge >/dev/null 2>&1; then
   die "Docker has no default 'bridge' network (dockerd --bridge=none?); Testcontainers needs it"
 fi
 
-# --- 3. local ZooKeeper image --------------------------------------------------------------------
+# --- 3. local ZooKeeper images ------------------------------------------------------------------
 if [[ -n "${ZKCHECK_SKIP_IMAGE:-}" ]]; then
-  say "ZKCHECK_SKIP_IMAGE set: not building the image"
+  say "ZKCHECK_SKIP_IMAGE set: not building the images"
   exit 0
 fi
-if [[ -n "$(docker images -q --filter label=org.zkcheck.image=zookeeper 2>/dev/null)" ]]; then
-  say "local ZooKeeper image present: $(docker images --filter label=org.zkcheck.image=zookeeper --format '{{.Repository}}:{{.Tag}}' | head -n 1)"
-  exit 0
-fi
-say "building the local ZooKeeper image (about a minute)"
+# The versions `npm test` runs (harness/cluster/zookeeper-versions.test.ts): 3.8.0, the default, and
+# 3.9.6. An image that exists and was built from the current recipe is kept (a second or two); one
+# built from an older recipe is rebuilt (seconds from the cached rootfs, a minute or two without).
+say "local ZooKeeper images ${IMAGE_VERSIONS}: building what is missing or stale"
 cd "$ROOT"
 if [[ -x node_modules/.bin/tsx ]]; then
   # From source, so setup does not depend on the rest of the project compiling.
-  node_modules/.bin/tsx scripts/build-image.ts || die "image build failed (see above)"
+  node_modules/.bin/tsx scripts/build-image.ts --zookeeper "$IMAGE_VERSIONS" || die "image build failed (see above)"
 elif [[ -f dist/harness/cli.js ]]; then
-  node bin/zkcheck.js image build || die "image build failed (see above)"
+  for version in ${IMAGE_VERSIONS//,/ }; do
+    node bin/zkcheck.js image build --zookeeper "$version" || die "image build failed (see above)"
+  done
 else
-  die "cannot build the image: run npm install first"
+  die "cannot build the images: run npm install first"
 fi
 say "done"
