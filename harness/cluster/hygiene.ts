@@ -4,15 +4,26 @@
  * with `org.zkcheck.run`, JVMs with `-Dzkcheck.run=`, proxies with the `zk-<run>-` name prefix, the
  * proxy server with its label argument. A sweep removes everything belonging to runs whose owner is
  * gone (or to every run, with `all`), including labelled things whose record is missing.
+ *
+ * Each run's reaper (reaper.ts) sweeps that one run within seconds of the harness's death; the
+ * sweep at the next run's start and `zkcheck clean` remain for what outlives even the reaper.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isProcessAlive, findProcesses, killHard, waitForExit, processStartTime } from './processes.js';
+import { basename, join } from 'node:path';
+import {
+  isProcessAlive,
+  findProcesses,
+  killHard,
+  waitForExit,
+  processStartTime,
+  type ProcessInfo,
+} from './processes.js';
 import { sweepPortLocks } from './ports.js';
 import { removeProxies, proxyPrefix } from './links.js';
 import { LABEL_OWNER, LABEL_RUN, dockerAnswers, dockerClient } from './docker.js';
 import { OWNER_PROPERTY, RUN_PROPERTY } from './local.js';
+import { FAULT_PROXY_MARKER } from '../proxy/server.js';
 
 export interface RunRecord {
   runId: string;
@@ -32,9 +43,55 @@ export function runsDir(): string {
   return join(tmpdir(), 'zkcheck-runs');
 }
 
+/** What the runs' reapers did, one shared file that each reaper keeps bounded. */
+export function reaperLogFile(): string {
+  return join(runsDir(), 'reaper.log');
+}
+
+const PROCESS_LABEL_PREFIX = 'zkcheck-run=';
+
 /** A label string that processes we start carry in their argv. */
 export function processLabel(runId: string): string {
-  return `zkcheck-run=${runId}`;
+  return `${PROCESS_LABEL_PREFIX}${runId}`;
+}
+
+/**
+ * A process of a run, by its whole argv: a ZooKeeper JVM (java with our run and owner properties)
+ * or our proxy server (its marker and label). A process that merely mentions a label, such as
+ * `grep zkcheck-run=…`, is not ours and is never killed.
+ */
+interface RunProcess extends ProcessInfo {
+  kind: 'jvm' | 'proxy-server';
+  runId: string;
+  /** The harness that started it, as its argv says: `<pid>:<start>` (JVMs) or `<pid>` (proxy servers). */
+  owner?: string;
+}
+
+function runProcessOf({ pid, argv }: ProcessInfo): RunProcess | undefined {
+  const property = (prefix: string) => argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+  const jvmRun = property(RUN_PROPERTY);
+  if (basename(argv[0] ?? '') === 'java' && jvmRun && property(OWNER_PROPERTY) !== undefined)
+    return { pid, argv, kind: 'jvm', runId: jvmRun, owner: property(OWNER_PROPERTY) };
+  const label = argv[argv.indexOf('--label') + 1];
+  if (
+    argv.includes(FAULT_PROXY_MARKER) &&
+    argv.includes('--label') &&
+    label?.startsWith(PROCESS_LABEL_PREFIX)
+  ) {
+    const parent = argv[argv.indexOf('--parent-pid') + 1];
+    const owner = argv.includes('--parent-pid') ? parent : undefined;
+    return { pid, argv, kind: 'proxy-server', runId: label.slice(PROCESS_LABEL_PREFIX.length), owner };
+  }
+  return undefined;
+}
+
+/** Every JVM and proxy server of ours on this machine. */
+function findRunProcesses(): RunProcess[] {
+  return findProcesses((argv) =>
+    argv.some((a) => a.includes(PROCESS_LABEL_PREFIX) || a.startsWith(RUN_PROPERTY)),
+  )
+    .map(runProcessOf)
+    .filter((proc) => proc !== undefined);
 }
 
 export function newRunId(): string {
@@ -110,7 +167,7 @@ export function describeSweep(report: SweepReport): string {
 export interface SweepOptions {
   /** Also sweep runs whose owner is alive (`zkcheck clean --all`). */
   all?: boolean;
-  /** Only this run (used by a run's own teardown as a last check). */
+  /** Only this run, whether its owner lives or not (its reaper, once the owner is dead). */
   runId?: string;
   /** Skip Docker (no engine, or the caller knows it is not used). */
   docker?: boolean;
@@ -134,16 +191,11 @@ export async function sweepLeftovers(opts: SweepOptions = {}): Promise<SweepRepo
       ? runId === opts.runId
       : opts.all || (!liveRuns.has(runId) && !ownerAlive(owner));
 
-  // JVMs (local provider), by their command-line labels.
-  const jvms = findProcesses((argv) => argv.some((a) => a.startsWith(RUN_PROPERTY)));
-  for (const jvm of jvms) {
-    const runId = jvm.argv.find((a) => a.startsWith(RUN_PROPERTY))!.slice(RUN_PROPERTY.length);
-    const owner = jvm.argv.find((a) => a.startsWith(OWNER_PROPERTY))?.slice(OWNER_PROPERTY.length);
-    if (!doomed(runId, owner)) continue;
-    killHard(jvm.pid);
-    await waitForExit(jvm.pid, 3000);
-    report.processes++;
-  }
+  // JVMs (local provider), by their command-line labels; all at once: a reaper has seconds, not
+  // seconds per node.
+  const doomedJvms = findRunProcesses().filter((p) => p.kind === 'jvm' && doomed(p.runId, p.owner));
+  await killAll(doomedJvms);
+  report.processes += doomedJvms.length;
 
   // Containers (docker provider), by label.
   if (opts.docker !== false && dockerAnswers(3000)) {
@@ -153,15 +205,18 @@ export async function sweepLeftovers(opts: SweepOptions = {}): Promise<SweepRepo
         all: true,
         filters: { label: [LABEL_RUN] },
       });
-      for (const info of containers) {
-        const runId = info.Labels[LABEL_RUN];
-        if (!doomed(runId, info.Labels[LABEL_OWNER])) continue;
-        await client.container
-          .getById(info.Id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined);
-        report.containers++;
-      }
+      const doomedContainers = containers.filter((info) =>
+        doomed(info.Labels[LABEL_RUN], info.Labels[LABEL_OWNER]),
+      );
+      await Promise.all(
+        doomedContainers.map((info) =>
+          client.container
+            .getById(info.Id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
+      report.containers += doomedContainers.length;
     } catch {
       // Docker went away mid-sweep: nothing more to do there.
     }
@@ -170,41 +225,43 @@ export async function sweepLeftovers(opts: SweepOptions = {}): Promise<SweepRepo
   for (const record of records) {
     if (!doomed(record.runId, `${record.pid}:${record.start ?? ''}`)) continue;
     report.runs.push(record.runId);
-    if (record.proxyPid && isProcessAlive(record.proxyPid)) {
-      // Only kill it if it is still the proxy server we started for that run (pid reuse).
-      const argv = findProcesses(() => true).find((p) => p.pid === record.proxyPid)?.argv ?? [];
-      if (argv.some((a) => a.includes(record.runId))) {
-        killHard(record.proxyPid);
-        await waitForExit(record.proxyPid, 3000);
-        report.proxyServers++;
-      }
-    }
     if (record.toxiproxyUrl && !record.proxyPid) {
       report.proxies += await withTimeout(
         removeProxies(record.toxiproxyUrl, (name) => name.startsWith(proxyPrefix(record.runId))),
         3000,
       ).catch(() => 0);
     }
-    if (record.tempBase) {
-      rmSync(record.baseDir, { recursive: true, force: true });
-      report.dirs++;
-    }
+    if (record.tempBase && removeDir(record.baseDir)) report.dirs++;
     report.portLocks += sweepPortLocks(record.runId);
     removeRunRecord(record.runId);
   }
 
-  // Proxy servers whose run record is gone (or doomed) but which still run.
-  for (const proc of findProcesses((argv) => argv.some((a) => a.includes('zkcheck-run=')))) {
-    if (jvms.some((j) => j.pid === proc.pid)) continue;
-    const runId = /zkcheck-run=([0-9a-z]+)/.exec(proc.argv.join(' '))?.[1];
-    if (!runId || !doomed(runId)) continue;
-    killHard(proc.pid);
-    await waitForExit(proc.pid, 3000);
-    report.proxyServers++;
-  }
+  // Proxy servers of doomed runs, found by label (so a reused record.proxyPid is never hit); one
+  // whose harness lives is not doomed even if that harness keeps its records elsewhere (TMPDIR).
+  const doomedProxyServers = findRunProcesses().filter(
+    (p) => p.kind === 'proxy-server' && doomed(p.runId, p.owner),
+  );
+  await killAll(doomedProxyServers);
+  report.proxyServers += doomedProxyServers.length;
 
-  report.portLocks += sweepPortLocks();
+  // Locks of dead owners whose record is gone; a single run's sweep leaves other runs alone.
+  report.portLocks += sweepPortLocks(opts.runId);
   return report;
+}
+
+async function killAll(processes: readonly ProcessInfo[]): Promise<void> {
+  for (const { pid } of processes) killHard(pid);
+  await Promise.all(processes.map(({ pid }) => waitForExit(pid, 3000)));
+}
+
+/** True if the dir is gone now (files a container wrote as another user may refuse). */
+function removeDir(dir: string): boolean {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -242,17 +299,14 @@ export async function listLeftovers(ownerPid?: number): Promise<Leftovers> {
   const runsOfOwner = new Set(
     records.filter((r) => ownerPid === undefined || r.pid === ownerPid).map((r) => r.runId),
   );
-  for (const proc of findProcesses((argv) => argv.some((a) => a.startsWith(RUN_PROPERTY)))) {
-    const owner = proc.argv.find((a) => a.startsWith(OWNER_PROPERTY))?.slice(OWNER_PROPERTY.length);
-    if (mine(owner)) result.jvms.push(proc.pid);
-  }
-  for (const proc of findProcesses((argv) => argv.some((a) => a.includes('zkcheck-run=')))) {
-    if (result.jvms.includes(proc.pid) || proc.argv.some((a) => a.startsWith(RUN_PROPERTY))) continue;
-    const runId = /zkcheck-run=([0-9a-z]+)/.exec(proc.argv.join(' '))?.[1];
-    const parent = proc.argv[proc.argv.indexOf('--parent-pid') + 1];
-    if (ownerPid === undefined || parent === String(ownerPid) || (runId && runsOfOwner.has(runId))) {
+  for (const proc of findRunProcesses()) {
+    if (proc.kind === 'jvm' && mine(proc.owner)) result.jvms.push(proc.pid);
+    const parent = proc.owner;
+    if (
+      proc.kind === 'proxy-server' &&
+      (ownerPid === undefined || parent === String(ownerPid) || runsOfOwner.has(proc.runId))
+    )
       result.proxyServers.push(proc.pid);
-    }
   }
   if (dockerAnswers(3000)) {
     const client = await dockerClient();

@@ -126,7 +126,10 @@ function unlinkQuietly(file: string): void {
   }
 }
 
-/** Removes port locks whose owner is gone (or, with `runId`, that run's locks). Returns how many. */
+/**
+ * Removes port locks whose owner is gone, or, with `runId`, that run's locks and no other (a run's
+ * reaper touches nothing of other runs). Returns how many.
+ */
 export function sweepPortLocks(runId?: string): number {
   let removed = 0;
   let names: string[] = [];
@@ -139,7 +142,7 @@ export function sweepPortLocks(runId?: string): number {
     const file = join(portLockDir(), name);
     const owner = readOwner(file);
     if (owner === undefined) continue;
-    if ((runId !== undefined && owner.runId === runId) || !ownerAlive(owner)) {
+    if (runId !== undefined ? owner.runId === runId : !ownerAlive(owner)) {
       unlinkQuietly(file);
       removed++;
     }
