@@ -3,13 +3,19 @@
  *
  * Lifecycle, in order (teardown runs in reverse on success, error, Ctrl-C and process exit):
  *   1. sweep leftovers of dead runs; choose the provider (and say why);
- *   2. write the run record (before anything is created, so a crash is always sweepable);
+ *   2. write the run record (before anything is created, so a crash is always sweepable) and
+ *      start the run's reaper, which removes everything below if this process dies without
+ *      tearing down (reaper.ts);
  *   3. reserve 3 ports per node (client, quorum, election) and one per peer proxy, below the
  *      ephemeral range;
  *   4. start the Toxiproxy-API server (or use the user's) and create, in one call, a client proxy
  *      per node and a proxy per directed peer link i->j per port kind;
  *   5. write each node's zoo.cfg (server.j -> the i->j proxies; its own line with real ports) and myid;
  *   6. start every server (containers or JVMs) and wait until one leads and all serve.
+ *
+ * `signal` (Ctrl-C) stops the start between steps and while waiting for quorum: what was created
+ * is torn down and the start rejects with the signal's reason. Server starts already asked for are
+ * let finish first, so that teardown knows every container or JVM it has to remove.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +26,7 @@ import { fourLetterWord, parseMntr, parseSrvr } from './fourlw.js';
 import {
   newRunId,
   ownerRecord,
+  reaperLogFile,
   removeRunRecord,
   sweepLeftovers,
   writeRunRecord,
@@ -28,6 +35,7 @@ import {
 import { createLinks, peerProxyPortCount, type CreatedLinks } from './links.js';
 import { LocalRuntime } from './local.js';
 import { PortReservation } from './ports.js';
+import { startReaper, type Reaper } from './reaper.js';
 import { DEFAULT_JVM_FLAGS, type NodeRuntime } from './runtime.js';
 import { chooseProvider } from './select.js';
 import { startToxiproxyHost, type ToxiproxyHost } from './toxiproxy.js';
@@ -56,15 +64,30 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
   if (!Number.isInteger(size) || size < 1 || size > 15)
     throw new EnsembleError(`ensemble size must be 1..15, got ${size}`);
   const log = opts.log ?? (() => undefined);
-  await sweepLeftovers().then((report) => {
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  // Neither step creates anything of ours: on abort, let them finish in the background.
+  await unlessAborted(signal, sweepLeftovers()).then((report) => {
     if (report.runs.length + report.containers + report.processes > 0)
       log(`swept leftovers of dead runs: ${report.runs.join(', ')}`);
   });
-  const choice = await chooseProvider({ provider: opts.provider, image: opts.image, zkHome: opts.zkHome });
+  const choice = await unlessAborted(
+    signal,
+    chooseProvider({ provider: opts.provider, image: opts.image, zkHome: opts.zkHome }),
+  );
   log(`provider ${choice.provider}: ${choice.reason}`);
 
   const runId = newRunId();
   const owner = ownerRecord();
+  const labels = { runId, ownerPid: owner.pid, ownerStart: owner.start };
+  const jvmFlags = [DEFAULT_JVM_FLAGS, opts.jvmFlags ?? ''].join(' ').trim();
+  // Before the record: from the record on, nothing may fail without the ensemble's teardown.
+  const runtime: NodeRuntime =
+    choice.provider === 'docker'
+      ? new DockerRuntime(await unlessAborted(signal, dockerClient()), choice.image!, labels, jvmFlags)
+      : new LocalRuntime(choice.install!, labels, jvmFlags);
+  signal?.throwIfAborted();
+
   const tempBase = opts.baseDir === undefined;
   const baseDir = tempBase ? mkdtempSync(join(tmpdir(), `zkcheck-${runId}-`)) : resolve(opts.baseDir!);
   const record: RunRecord = {
@@ -78,14 +101,18 @@ export async function startEnsemble(opts: EnsembleOptions = {}): Promise<Ensembl
     createdAt: new Date().toISOString(),
   };
   writeRunRecord(record);
+  const reaper = startReaper(
+    {
+      runId,
+      provider: choice.provider,
+      ownerPid: owner.pid,
+      ownerStart: owner.start,
+      logFile: reaperLogFile(),
+    },
+    (message) => log(`warning: ${message}; after a crash, \`zkcheck clean\` removes this run's leftovers`),
+  );
 
-  const labels = { runId, ownerPid: owner.pid, ownerStart: owner.start };
-  const jvmFlags = [DEFAULT_JVM_FLAGS, opts.jvmFlags ?? ''].join(' ').trim();
-  const runtime: NodeRuntime =
-    choice.provider === 'docker'
-      ? new DockerRuntime(await dockerClient(), choice.image!, labels, jvmFlags)
-      : new LocalRuntime(choice.install!, labels, jvmFlags);
-  const ensemble = new RunningEnsemble(choice.provider, choice.reason, runtime, record, opts);
+  const ensemble = new RunningEnsemble(choice.provider, choice.reason, runtime, record, reaper, opts);
   await ensemble.boot(size, {
     tickTimeMs: opts.tickTimeMs ?? DEFAULT_TIMING.tickTimeMs,
     initLimit: opts.initLimit ?? DEFAULT_TIMING.initLimit,
@@ -114,6 +141,7 @@ class RunningEnsemble implements Ensemble {
     readonly reason: string,
     private readonly runtime: NodeRuntime,
     private readonly record: RunRecord,
+    private readonly reaper: Reaper,
     private readonly opts: EnsembleOptions,
   ) {
     this.runId = record.runId;
@@ -132,8 +160,10 @@ class RunningEnsemble implements Ensemble {
 
   async boot(size: number, timing: ZkTiming): Promise<void> {
     registerActive(this);
+    const signal = this.opts.signal;
     try {
       const ports = await this.reservation.take(3 * size + peerProxyPortCount(size));
+      signal?.throwIfAborted();
       const plan = Array.from({ length: size }, (_, i) => ({
         id: i + 1,
         clientPort: ports[3 * i],
@@ -151,7 +181,9 @@ class RunningEnsemble implements Ensemble {
             "partition a node may rejoin a higher-id leader only once that leader dials it (zkcheck's own proxy has no such limit)",
         );
       }
+      signal?.throwIfAborted();
       this.created = await createLinks(this.host.url, this.runId, plan, ports.slice(3 * size));
+      signal?.throwIfAborted();
       this.nodes = plan.map((p) => {
         const dir = join(this.record.baseDir, `n${p.id}`);
         const node: EnsembleNode = {
@@ -165,9 +197,15 @@ class RunningEnsemble implements Ensemble {
         return node;
       });
       for (const node of this.nodes) this.writeConfig(node, timing);
+      // Not raced with the signal: a container being created must be known to be removed.
       await Promise.all(this.nodes.map((node) => this.start(node.id)));
+      signal?.throwIfAborted();
       if (this.opts.waitForQuorum !== false)
-        await this.waitForQuorum({ timeoutMs: this.opts.quorumTimeoutMs ?? 60_000 });
+        await this.waitForQuorum({ timeoutMs: this.opts.quorumTimeoutMs ?? 60_000, signal });
+      if (!this.reaper.running())
+        this.log(
+          `warning: the reaper of run ${this.runId} is not running; after a crash, \`zkcheck clean\` removes what is left`,
+        );
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;
@@ -286,16 +324,19 @@ class RunningEnsemble implements Ensemble {
     return leaders.length === 1 ? leaders[0].id : undefined;
   }
 
-  async waitForQuorum(opts: { timeoutMs?: number; nodes?: readonly number[] } = {}): Promise<void> {
+  async waitForQuorum(
+    opts: { timeoutMs?: number; nodes?: readonly number[]; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     const wanted = opts.nodes ?? this.nodes.map((n) => n.id).filter((id) => this.state(id) === 'running');
     let last: NodeStatus[] = [];
     while (Date.now() < deadline) {
       this.assertLive();
-      last = (await this.status()).filter((s) => wanted.includes(s.id));
+      // A node that does not answer holds a status call for up to its timeout: do not wait for it.
+      last = (await unlessAborted(opts.signal, this.status())).filter((s) => wanted.includes(s.id));
       const leaders = last.filter((s) => s.mode === 'leader' || s.mode === 'standalone');
       if (leaders.length === 1 && last.every((s) => s.mode !== undefined)) return;
-      await sleep(100);
+      await unlessAborted(opts.signal, sleep(100));
     }
     const detail = last.map((s) => `${s.id}:${s.mode ?? s.error ?? s.state}`).join(', ');
     throw new EnsembleError(
@@ -333,6 +374,8 @@ class RunningEnsemble implements Ensemble {
     this.reservation.release();
     if (this.record.tempBase) rmSync(this.record.baseDir, { recursive: true, force: true });
     removeRunRecord(this.runId);
+    // Last: if we die during teardown, the reaper finishes it.
+    this.reaper.release();
     unregisterActive(this);
     if (errors.length > 0)
       throw new EnsembleError(
@@ -347,7 +390,31 @@ class RunningEnsemble implements Ensemble {
     this.reservation.release();
     if (this.record.tempBase) rmSync(this.record.baseDir, { recursive: true, force: true });
     removeRunRecord(this.runId);
+    this.reaper.release();
   }
+}
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as it aborts (`work` then goes on
+ * unobserved: use it only for work that creates nothing that would need removing).
+ */
+function unlessAborted<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 // --- teardown on Ctrl-C, SIGTERM and exit -------------------------------------------------------

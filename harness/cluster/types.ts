@@ -88,8 +88,15 @@ export interface Ensemble extends AsyncDisposable {
   node(id: number): EnsembleNode;
   /** `127.0.0.1:<proxyClientPort>` of the node: give each client a single server. */
   connectString(id: number): string;
-  /** Waits until every running node serves and exactly one leads (or throws after `timeoutMs`). */
-  waitForQuorum(opts?: { timeoutMs?: number; nodes?: readonly number[] }): Promise<void>;
+  /**
+   * Waits until every running node serves and exactly one leads (or throws after `timeoutMs`; or
+   * rejects with the signal's reason as soon as `signal` aborts).
+   */
+  waitForQuorum(opts?: {
+    timeoutMs?: number;
+    nodes?: readonly number[];
+    signal?: AbortSignal;
+  }): Promise<void>;
   /** Starts a killed or stopped node (its data dir is kept). */
   start(id: number): Promise<void>;
   /** SIGKILL: no shutdown, no flush beyond what fsync already did. */
@@ -136,6 +143,11 @@ export interface EnsembleOptions {
    */
   stopOnSignal?: boolean;
   quorumTimeoutMs?: number;
+  /**
+   * Stops the start as soon as it aborts (Ctrl-C): what was created is torn down and
+   * `startEnsemble` rejects with the signal's reason. No effect once the ensemble is up.
+   */
+  signal?: AbortSignal;
   /** Extra JVM flags for every server. */
   jvmFlags?: string;
   /** Progress lines (default: silent). */
