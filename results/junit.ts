@@ -161,8 +161,8 @@ function seconds(value: number): string {
  * Characters XML 1.0 cannot hold at all (C0 controls but tab, newline and return; lone
  * surrogates; U+FFFE and U+FFFF) are written as `\uXXXX`: no escape makes them legal.
  */
-// eslint-disable-next-line no-control-regex
 const NOT_XML =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function clean(value: string): string {
