@@ -12,6 +12,10 @@ import type { ModelSpec } from '../linearizable/types.js';
 import { annotate, checkClaims } from '../consistency/claims.js';
 import { CLAIM_TITLES, PROMISED, type ClaimName } from '../consistency/types.js';
 import { setTotal } from './set-total.js';
+import { queueTotal } from './queue-total.js';
+import { queueFifo } from './queue-fifo.js';
+import { queueLinearizable } from './queue-linearizable.js';
+import { uniqueIds } from './ids.js';
 import {
   ClaimSpecError,
   type ClaimChecker,
@@ -24,6 +28,10 @@ import {
 export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency'>> = Object.freeze({
   consistency: 'consistency',
   'set-total': setTotal,
+  'queue-total': queueTotal,
+  'queue-fifo': queueFifo,
+  'queue-linearizable': queueLinearizable,
+  'unique-ids': uniqueIds,
 });
 
 export interface EvaluateOptions {

@@ -1,0 +1,78 @@
+/**
+ * What the queue claim checkers share: how a queue history is read.
+ *
+ *   enqueue  invoke value = the element (unique per enqueue); the ok output is not used
+ *   dequeue  invoke value ignored; ok output:
+ *              null                          the queue was observed empty;
+ *              {value, seq?, skipped?}       zkcheck's queue workload: the element taken, the
+ *                                            sequence number of its znode, and the sequence
+ *                                            numbers below it that its listing held and that
+ *                                            were gone (NO_NODE) when it tried them;
+ *              anything else                 the element itself (Jepsen's `:dequeue`).
+ *
+ * Ops on different keys are different queues. Elements compare by key and JSON value.
+ */
+import type { Key, Operation } from '../history/types.js';
+import { ClaimSpecError } from './types.js';
+
+/** How many elements or ops an explanation names before it says "and N more". */
+export const SHOWN = 10;
+
+export interface QueueNames {
+  enqueue: string;
+  dequeue: string;
+}
+
+export function queueNames(checker: string, options: Readonly<Record<string, unknown>>): QueueNames {
+  const names = { enqueue: options.enqueue ?? 'enqueue', dequeue: options.dequeue ?? 'dequeue' };
+  if (typeof names.enqueue !== 'string' || typeof names.dequeue !== 'string')
+    throw new ClaimSpecError(`${checker}: options.enqueue and options.dequeue must be op names`);
+  return names as QueueNames;
+}
+
+/** What an ok dequeue reported. */
+export interface Taken {
+  /** The element; absent for an "empty" observation. */
+  element?: unknown;
+  empty: boolean;
+  seq?: number;
+  skipped?: readonly number[];
+}
+
+export function taken(op: Operation): Taken {
+  const output = op.output;
+  if (output === null || output === undefined) return { empty: true };
+  if (typeof output === 'object' && !Array.isArray(output) && 'value' in output) {
+    const { value, seq, skipped } = output as { value: unknown; seq?: unknown; skipped?: unknown };
+    return {
+      element: value,
+      empty: false,
+      seq: typeof seq === 'number' ? seq : undefined,
+      skipped: Array.isArray(skipped) ? (skipped as number[]) : undefined,
+    };
+  }
+  return { element: output, empty: false };
+}
+
+/** A queue's element (or sequence number) as a map key. */
+export function elementKey(key: Key | undefined, element: unknown): string {
+  const text = typeof element === 'bigint' ? `${element}n` : (JSON.stringify(element) ?? 'undefined');
+  return key === undefined ? text : `${JSON.stringify(key)}\u0000${text}`;
+}
+
+export function queueOf(key: Key | undefined): string {
+  return key === undefined ? '' : ` of queue ${JSON.stringify(key)}`;
+}
+
+export function describeOp(op: Operation): string {
+  return `process ${op.process} op ${op.invokeIndex}`;
+}
+
+export function listed(items: readonly string[], total = items.length): string {
+  const shown = items.slice(0, SHOWN).join(', ');
+  return total > SHOWN ? `${shown} and ${total - SHOWN} more` : shown;
+}
+
+export function render(element: unknown): string {
+  return typeof element === 'bigint' ? String(element) : (JSON.stringify(element) ?? 'undefined');
+}

@@ -1,0 +1,166 @@
+/**
+ * `queue-total`: Jepsen's total-queue, with unknown outcomes and "empty" observations taken into
+ * account. Elements are unique (each enqueue has its own), so it is checked by counting, in time
+ * linear in the history. It fails when the history shows any of:
+ *
+ *   duplicate   an element taken by two ok dequeues (also: one enqueue that appeared twice);
+ *   phantom     an ok dequeue of an element no enqueue (ok or unknown) tried, or that completed
+ *               before the enqueue of its element was invoked;
+ *   false empty an ok dequeue that observed the queue empty while some element was certainly in
+ *               it: its enqueue was acknowledged before the dequeue began, and the ok dequeue that
+ *               took it began after the "empty" dequeue ended. Only dequeues whose listing
+ *               follows a sync() (the op is marked `sync`) are linearizable observations; others
+ *               count only with the option `unsyncedEmpty: true` (e.g. a Jepsen history);
+ *   lost        acknowledged enqueues that no ok dequeue took, though the queue was observed empty
+ *               after they were acknowledged (the drain's last "empty"), outnumbering the dequeues
+ *               of unknown outcome that began before it: each of those may have removed one
+ *               element, any element, so only a surplus proves a loss.
+ *
+ * An enqueue of unknown outcome may be taken once or never. An acknowledged element that nobody
+ * took and that no later "empty" observation covers cannot be judged: then, if nothing else is
+ * wrong, the claim is "unknown" (the drain did not finish).
+ */
+import type { Operation } from '../history/types.js';
+import type { ClaimChecker, ClaimOutcome } from './types.js';
+import { describeOp, elementKey, listed, queueNames, queueOf, render, SHOWN, taken } from './queue-ops.js';
+
+const METHOD = 'queue-total';
+
+interface Element {
+  enqueue?: Operation;
+  taker?: Operation;
+}
+
+export const queueTotal: ClaimChecker = (ops, options) => {
+  const names = queueNames(METHOD, options);
+  const unsyncedEmpty = options.unsyncedEmpty === true;
+  const elements = new Map<string, Element>();
+  const element = (id: string): Element => {
+    let found = elements.get(id);
+    if (!found) elements.set(id, (found = {}));
+    return found;
+  };
+  for (const op of ops) if (op.f === names.enqueue) element(elementKey(op.key, op.input)).enqueue = op;
+
+  const explanation: string[] = [];
+  const evidence: Operation[] = [];
+  const duplicates: Operation[] = [];
+  const phantoms: Operation[] = [];
+  const empties: Operation[] = [];
+  // Unknown-outcome dequeues, by queue: their invoke positions.
+  const unknownDequeues = new Map<string, number[]>();
+  let maxPosition = 0;
+  for (const op of ops) {
+    if (op.f !== names.dequeue) continue;
+    if (op.status === 'info') {
+      const queue = elementKey(op.key, null);
+      const calls = unknownDequeues.get(queue) ?? [];
+      calls.push(op.call);
+      unknownDequeues.set(queue, calls);
+      continue;
+    }
+    maxPosition = Math.max(maxPosition, op.ret);
+    const got = taken(op);
+    if (got.empty) {
+      if (op.sync === true || unsyncedEmpty) empties.push(op);
+      continue;
+    }
+    const it = element(elementKey(op.key, got.element));
+    if (!it.enqueue || it.enqueue.call > op.ret) phantoms.push(op);
+    else if (it.taker) duplicates.push(op);
+    else it.taker = op;
+  }
+
+  if (duplicates.length > 0) {
+    const lines = duplicates.map((op) => {
+      const it = elements.get(elementKey(op.key, taken(op).element))!;
+      return `${render(taken(op).element)}${queueOf(op.key)} (${describeOp(it.taker!)}, then ${describeOp(op)})`;
+    });
+    explanation.push(`${duplicates.length} elements dequeued twice: ${listed(lines)}`);
+    for (const op of duplicates.slice(0, SHOWN))
+      evidence.push(elements.get(elementKey(op.key, taken(op).element))!.taker!, op);
+  }
+  if (phantoms.length > 0) {
+    const lines = phantoms.map((op) => {
+      const it = elements.get(elementKey(op.key, taken(op).element));
+      const why = it?.enqueue ? `before its enqueue (${describeOp(it.enqueue)}) began` : 'never enqueued';
+      return `${render(taken(op).element)}${queueOf(op.key)} by ${describeOp(op)}, ${why}`;
+    });
+    explanation.push(`${phantoms.length} elements dequeued that were not enqueued: ${listed(lines)}`);
+    evidence.push(...phantoms.slice(0, SHOWN));
+  }
+
+  // False empties: one sweep over history positions (each holds one event), keeping per queue
+  // the element acknowledged so far whose taker began latest. Linear.
+  if (empties.length > 0) {
+    const events = new Array<Element | Operation | undefined>(maxPosition + 1);
+    for (const it of elements.values())
+      if (it.enqueue?.status === 'ok' && it.taker && it.enqueue.ret <= maxPosition)
+        events[it.enqueue.ret] = it;
+    for (const op of empties) events[op.call] = op;
+    const latest = new Map<string, Element>();
+    const found: [Operation, Element][] = [];
+    for (const event of events) {
+      if (event === undefined) continue;
+      if ('taker' in event || 'enqueue' in event) {
+        const it = event as Element;
+        const queue = elementKey(it.enqueue!.key, null);
+        const best = latest.get(queue);
+        if (!best || best.taker!.call < it.taker!.call) latest.set(queue, it);
+        continue;
+      }
+      const op = event as Operation;
+      const best = latest.get(elementKey(op.key, null));
+      if (best && best.taker!.call > op.ret) found.push([op, best]);
+    }
+    if (found.length > 0) {
+      const lines = found.map(
+        ([op, it]) =>
+          `${describeOp(op)} found the queue${queueOf(op.key)} empty while ${render(it.enqueue!.input)} was in it (enqueued by ${describeOp(it.enqueue!)}, taken later by ${describeOp(it.taker!)})`,
+      );
+      explanation.push(`${found.length} "empty" observations while an element was present: ${listed(lines)}`);
+      for (const [op, it] of found.slice(0, SHOWN)) evidence.push(it.enqueue!, op, it.taker!);
+    }
+  }
+
+  // Lost: per queue, acknowledged elements nobody took that the last "empty" observation covers.
+  const lastEmpty = new Map<string, Operation>();
+  for (const op of empties) {
+    const queue = elementKey(op.key, null);
+    const last = lastEmpty.get(queue);
+    if (!last || last.call < op.call) lastEmpty.set(queue, op);
+  }
+  const missing = new Map<string, Operation[]>();
+  const unjudged: Operation[] = [];
+  for (const it of elements.values()) {
+    if (!it.enqueue || it.enqueue.status !== 'ok' || it.taker) continue;
+    const queue = elementKey(it.enqueue.key, null);
+    const last = lastEmpty.get(queue);
+    if (!last || it.enqueue.ret > last.call) {
+      unjudged.push(it.enqueue);
+      continue;
+    }
+    const list = missing.get(queue) ?? [];
+    list.push(it.enqueue);
+    missing.set(queue, list);
+  }
+  for (const [queue, enqueues] of missing) {
+    const last = lastEmpty.get(queue)!;
+    const mayHaveTaken = (unknownDequeues.get(queue) ?? []).filter((call) => call < last.ret).length;
+    if (enqueues.length <= mayHaveTaken) continue;
+    const shown = enqueues.map((op) => render(op.input));
+    explanation.push(
+      `${enqueues.length} acknowledged enqueues${queueOf(last.key)} were never dequeued, though ${describeOp(last)} found the queue empty after them and only ${mayHaveTaken} dequeues of unknown outcome could have taken any: ${listed(shown)}`,
+    );
+    evidence.push(last, ...enqueues.slice(0, SHOWN));
+  }
+
+  if (explanation.length > 0) return { valid: false, method: METHOD, explanation, evidence };
+  if (unjudged.length > 0)
+    return {
+      valid: 'unknown',
+      method: METHOD,
+      cause: `${unjudged.length} acknowledged elements were never dequeued and no later "empty" observation shows the drain finished: ${listed(unjudged.map((op) => render(op.input)))}`,
+    };
+  return { valid: true, method: METHOD } satisfies ClaimOutcome;
+};
