@@ -11,6 +11,7 @@ import type { Operation } from '../history/types.js';
 import type { ModelSpec } from '../linearizable/types.js';
 import { annotate, checkClaims } from '../consistency/claims.js';
 import { CLAIM_TITLES, PROMISED, type ClaimName } from '../consistency/types.js';
+import { lockClaims } from './lock.js';
 import { setTotal } from './set-total.js';
 import { queueTotal } from './queue-total.js';
 import { queueFifo } from './queue-fifo.js';
@@ -32,6 +33,7 @@ export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency
   'queue-fifo': queueFifo,
   'queue-linearizable': queueLinearizable,
   'unique-ids': uniqueIds,
+  lock: lockClaims,
 });
 
 export interface EvaluateOptions {
