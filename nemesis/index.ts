@@ -8,6 +8,7 @@ import type { NemesisEntry } from '../harness/runner/spec.js';
 import { kill } from './kill.js';
 import { partition, partitionFollower, partitionLeader } from './partition.js';
 import { pause } from './pause.js';
+import { syncKillEntry } from './sync-kill.js';
 
 export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   partition,
@@ -15,4 +16,5 @@ export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   partitionFollower,
   kill,
   pause,
+  syncKillEntry,
 ]);

@@ -34,6 +34,7 @@ import {
 } from './hygiene.js';
 import { createLinks, peerProxyPortCount, type CreatedLinks } from './links.js';
 import { LocalRuntime } from './local.js';
+import { LogTail, waitForLine, type LogLine } from './log-tail.js';
 import { PortReservation } from './ports.js';
 import { startReaper, type Reaper } from './reaper.js';
 import { DEFAULT_JVM_FLAGS, type NodeRuntime } from './runtime.js';
@@ -131,6 +132,7 @@ class RunningEnsemble implements Ensemble {
   readonly source: string;
   nodes: EnsembleNode[] = [];
   private readonly states = new Map<number, NodeState>();
+  private readonly tails = new Map<number, LogTail>();
   private readonly reservation: PortReservation;
   private host?: ToxiproxyHost;
   private created?: CreatedLinks;
@@ -348,7 +350,31 @@ class RunningEnsemble implements Ensemble {
     return readFile(this.node(id).logFile, 'utf8').catch(() => '');
   }
 
+  private tail(id: number): LogTail {
+    this.assertLive();
+    let tail = this.tails.get(id);
+    if (!tail) {
+      tail = new LogTail(this.node(id).logFile);
+      this.tails.set(id, tail);
+    }
+    return tail;
+  }
+
+  onLogLine(id: number, pattern: RegExp, listener: (line: LogLine) => void): () => void {
+    return this.tail(id).on(pattern, listener);
+  }
+
+  waitForLog(
+    id: number,
+    pattern: RegExp,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<LogLine> {
+    return waitForLine(this.tail(id), pattern, opts);
+  }
+
   stop(): Promise<void> {
+    for (const tail of this.tails.values()) tail.close();
+    this.tails.clear();
     this.stopping ??= this.teardown();
     return this.stopping;
   }

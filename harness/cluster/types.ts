@@ -4,6 +4,10 @@
  * server process is started, killed and paused; topology, proxies, configs and status are shared.
  */
 
+import type { LogLine } from './log-tail.js';
+
+export type { LogLine } from './log-tail.js';
+
 export type ProviderName = 'docker' | 'local';
 
 /** One ZooKeeper server of the ensemble. Ids are ZooKeeper's `myid`: 1..N. */
@@ -112,6 +116,18 @@ export interface Ensemble extends AsyncDisposable {
   status(): Promise<NodeStatus[]>;
   /** The node's log so far. */
   logs(id: number): Promise<string>;
+  /**
+   * Calls `listener` with each new line of node `id`'s log (from now on, across restarts) that
+   * matches `pattern`, a few ms after the server wrote it (harness/cluster/log-tail.ts). Returns
+   * the unsubscribe.
+   */
+  onLogLine(id: number, pattern: RegExp, listener: (line: LogLine) => void): () => void;
+  /** The next new line of node `id`'s log matching `pattern`; rejects on timeout or abort. */
+  waitForLog(
+    id: number,
+    pattern: RegExp,
+    opts?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<LogLine>;
   /** Tears everything down: servers, proxies, and the run's directories unless kept. Idempotent. */
   stop(): Promise<void>;
 }
