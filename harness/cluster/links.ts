@@ -5,7 +5,15 @@
  * shared Toxiproxy can host several runs and sweeps can find ours.
  */
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
-import type { EnsembleLinks, LinkKind, PeerLink } from './types.js';
+import type {
+  CutDirection,
+  CutMode,
+  EnsembleLinks,
+  LinkKind,
+  LinkRef,
+  LinkToxic,
+  PeerLink,
+} from './types.js';
 import { linkAddress } from './zkconfig.js';
 
 export const PROXY_PREFIX = 'zk-';
@@ -136,7 +144,7 @@ export async function createLinks(
       });
     }
   };
-  const heal = async (name: string) => {
+  const heal = async (name: string, only?: readonly string[]) => {
     // The client's Proxy object drops the toxics list: read the proxy's JSON through its HTTP client.
     const proxy = proxies.get(name) ?? (await toxiproxy.get(name));
     const { data } = await toxiproxy.api.get<{
@@ -145,9 +153,32 @@ export async function createLinks(
       upstream: string;
       toxics?: Array<{ name: string }>;
     }>(proxy.getPath());
-    for (const toxic of data.toxics ?? [])
+    for (const toxic of data.toxics ?? []) {
+      if (only && !only.includes(toxic.name)) continue;
       await toxiproxy.api.delete(`${proxy.getPath()}/toxics/${toxic.name}`);
+    }
     if (!data.enabled) await proxy.update({ enabled: true, listen: data.listen, upstream: data.upstream });
+  };
+  const addToxic = async (name: string, toxic: LinkToxic) => {
+    const proxy = proxies.get(name) ?? (await toxiproxy.get(name));
+    await proxy.addToxic({ toxicity: 1, ...toxic }).catch((error: Error) => {
+      // 409: a toxic of that name is already there (the same cut twice): leave it.
+      if (!/status code 409/.test(error.message)) throw error;
+    });
+  };
+  const disable = async (name: string) => {
+    const proxy = proxies.get(name) ?? (await toxiproxy.get(name));
+    // Disabling closes every connection at once and refuses new ones.
+    await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
+  };
+  const nameOf = (link: LinkRef) => (typeof link === 'string' ? link : link.proxy);
+  const cutToxics = (mode: CutMode, direction: CutDirection): LinkToxic[] => {
+    const streams = direction === 'both' ? (['upstream', 'downstream'] as const) : (['downstream'] as const);
+    return streams.map((stream) =>
+      mode === 'blackhole'
+        ? { name: `cut_${stream}`, type: 'timeout', stream, attributes: { timeout: 0 } }
+        : { name: `cut_reset_${stream}`, type: 'reset_peer', stream, attributes: { timeout: 0 } },
+    );
   };
 
   const links: EnsembleLinks = {
@@ -163,7 +194,30 @@ export async function createLinks(
       await Promise.all(links.of(id).map((l) => blackhole(l.proxy)));
     },
     healAll: async () => {
-      await Promise.all(ours().map(heal));
+      await Promise.all(ours().map((name) => heal(name)));
+    },
+    cut: async (targets, mode, direction = 'both') => {
+      const names = [...new Set(targets.map(nameOf))];
+      if (mode === 'reset' && direction === 'both') {
+        await Promise.all(names.map(disable));
+        return;
+      }
+      const toxics = cutToxics(mode, direction);
+      await Promise.all(
+        names.map(async (name) => {
+          for (const toxic of toxics) await addToxic(name, toxic);
+        }),
+      );
+    },
+    addToxics: async (targets, toxics) => {
+      await Promise.all(
+        [...new Set(targets.map(nameOf))].map(async (name) => {
+          for (const toxic of toxics) await addToxic(name, toxic);
+        }),
+      );
+    },
+    heal: async (targets, toxicNames) => {
+      await Promise.all([...new Set(targets.map(nameOf))].map((name) => heal(name, toxicNames)));
     },
   };
 

@@ -78,6 +78,38 @@ export interface EnsembleLinks {
   isolate(id: number): Promise<void>;
   /** Removes every toxic and re-enables every proxy of this ensemble. */
   healAll(): Promise<void>;
+  /**
+   * Cuts links: peer links, or proxy names (`client(id)`). `blackhole` drops bytes and keeps
+   * connections open (timeout 0 toxics); `reset` closes them (both ways: the proxy is disabled,
+   * so connections are closed and new ones refused; one way: a reset_peer toxic on the replies).
+   * `one-way` cuts replies only (downstream: what `to` sends back on connections `from` opened),
+   * so requests still arrive: writes happen but their callers never learn it. A proxy already cut
+   * the same way stays cut.
+   */
+  cut(links: readonly LinkRef[], mode: CutMode, direction?: CutDirection): Promise<void>;
+  /** Adds toxics to every proxy of `links` (a toxic already there under that name is kept). */
+  addToxics(links: readonly LinkRef[], toxics: readonly LinkToxic[]): Promise<void>;
+  /**
+   * Heals these proxies: removes the named toxics (every toxic when `toxicNames` is absent) and
+   * re-enables them.
+   */
+  heal(links: readonly LinkRef[], toxicNames?: readonly string[]): Promise<void>;
+}
+
+/** A peer link, or a proxy's name (`EnsembleLinks.client(id)`). */
+export type LinkRef = PeerLink | string;
+export type CutMode = 'blackhole' | 'reset';
+/** `one-way`: replies (the downstream stream) lost, requests still delivered. */
+export type CutDirection = 'both' | 'one-way';
+
+/** A Toxiproxy toxic: `stream` downstream is what the upstream server sends back. */
+export interface LinkToxic {
+  name: string;
+  type: 'latency' | 'bandwidth' | 'reset_peer' | 'slow_close' | 'timeout' | 'slicer' | 'limit_data';
+  stream: 'upstream' | 'downstream';
+  /** Probability the toxic applies to a connection (default 1). */
+  toxicity?: number;
+  attributes: Record<string, number>;
 }
 
 export interface Ensemble extends AsyncDisposable {
