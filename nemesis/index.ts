@@ -5,8 +5,17 @@
  * line here. `composeNemesis` (compose.ts) runs several at once.
  */
 import type { NemesisEntry } from '../harness/runner/spec.js';
+import { clientIsolate } from './client-isolate.js';
 import { kill } from './kill.js';
+import { bandwidth, lag, latency, resetPeer, slowClose } from './link-faults.js';
 import { partition, partitionFollower, partitionLeader } from './partition.js';
+import {
+  clientCut,
+  partitionBridge,
+  partitionGrudge,
+  partitionHalves,
+  partitionRing,
+} from './partition-shapes.js';
 import { pause } from './pause.js';
 import { syncKillEntry } from './sync-kill.js';
 
@@ -14,7 +23,18 @@ export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   partition,
   partitionLeader,
   partitionFollower,
+  partitionHalves,
+  partitionBridge,
+  partitionRing,
+  partitionGrudge,
+  clientCut,
+  latency,
+  bandwidth,
+  resetPeer,
+  slowClose,
+  lag,
   kill,
   pause,
   syncKillEntry,
+  clientIsolate,
 ]);

@@ -423,6 +423,9 @@ describe('link toxics', () => {
       expect(entry.help, entry.name).not.toContain('\n');
       for (const s of entry.settings) {
         expect(s.flag.startsWith('--'), s.key).toBe(true);
+        // The CLI reads --client-cut-targets as clientCutTargets: the key must be that.
+        const long = s.flag.split(' ')[0].slice(2);
+        expect(s.key).toBe(long.replace(/-(.)/g, (_, c: string) => c.toUpperCase()));
         expect(s.help.length, s.key).toBeGreaterThan(10);
         if (s.key !== 'partitionGrudge') expect(s.default, s.key).toBeDefined();
       }

@@ -10,8 +10,8 @@
 import type { Ensemble, LinkRef, LinkToxic, NodeStatus } from '../harness/cluster/types.js';
 import type { NemesisEntry, NemesisOptions, PluginSettings, Setting } from '../harness/runner/spec.js';
 import { linkFaultPackage, type Resolved } from './link-package.js';
-import { pickTargets } from './link-targets.js';
-import { describeNodes, targetsSetting, type TargetKind } from './targets.js';
+import { camel, pickTargets, targetsSettingOf } from './link-targets.js';
+import { describeNodes, type TargetKind } from './targets.js';
 
 type On = 'peer' | 'client' | 'all';
 
@@ -42,10 +42,6 @@ function linksSetting(name: string): Setting {
     default: 'peer',
     choices: ['peer', 'client', 'all'],
   };
-}
-
-function camel(name: string): string {
-  return name.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
 }
 
 const both = (toxic: Omit<LinkToxic, 'stream' | 'name'>, name: string): LinkToxic[] =>
@@ -130,7 +126,7 @@ function proxiesOf(ensemble: Ensemble, nodes: readonly number[], on: On): LinkRe
 }
 
 function toxicEntry(family: ToxicFamily): NemesisEntry {
-  const targets = targetsSetting(family.name, 'one');
+  const targets = targetsSettingOf(family.name, 'one');
   const links = linksSetting(family.name);
   return {
     name: family.name,

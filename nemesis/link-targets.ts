@@ -4,7 +4,7 @@
  * rules as targets.ts, whose own `pick` is private.
  */
 import type { NodeStatus } from '../harness/cluster/types.js';
-import type { TargetKind } from './targets.js';
+import { targetsSetting, type TargetKind } from './targets.js';
 
 export function pickTargets(
   kind: TargetKind,
@@ -35,4 +35,16 @@ export function pickTargets(
     throw new Error(`no ${kind} right now (${status.map((s) => `${s.id}:${s.mode ?? s.error}`).join(', ')})`);
   }
   return picked.sort((a, b) => a - b);
+}
+
+/**
+ * targets.ts's targets setting with a camelCase key for hyphenated names: the CLI reads
+ * `--client-cut-targets` as `clientCutTargets`.
+ */
+export function targetsSettingOf(family: string, fallback: TargetKind) {
+  return { ...targetsSetting(family, fallback), key: `${camel(family)}Targets` };
+}
+
+export function camel(name: string): string {
+  return name.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
 }

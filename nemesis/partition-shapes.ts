@@ -26,8 +26,8 @@ import {
   type Directed,
   type Shape,
 } from './shapes.js';
-import { describeNodes, targetsSetting, type TargetKind } from './targets.js';
-import { pickTargets } from './link-targets.js';
+import { describeNodes, type TargetKind } from './targets.js';
+import { pickTargets, targetsSettingOf } from './link-targets.js';
 
 export const CUT_MODE: Setting = {
   key: 'cutMode',
@@ -146,7 +146,7 @@ export const partitionGrudge: NemesisEntry = {
 export const clientCut: NemesisEntry = {
   name: 'client-cut',
   help: "lose the replies on nodes' client proxies while requests still arrive: writes happen, their clients record info",
-  settings: [targetsSetting('client-cut', 'one'), CUT_MODE],
+  settings: [targetsSettingOf('client-cut', 'one'), CUT_MODE],
   create: (options) => {
     const { mode } = cutSettings(options);
     const targets = (options.settings.clientCutTargets as TargetKind | undefined) ?? 'one';
