@@ -5,7 +5,8 @@
  * and one line here.
  */
 import type { WorkloadEntry } from '../harness/runner/spec.js';
+import { lock } from './lock.js';
 import { register } from './register.js';
 import { set } from './set.js';
 
-export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([register, set]);
+export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([register, set, lock]);

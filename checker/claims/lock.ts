@@ -25,7 +25,8 @@
  *              acquire, an applied fenced increment, a release that deleted it). A grant of a
  *              higher node B that returned before that moment is a double grant.
  *   fenced     applied fenced increments, in counter-version order, come from non-decreasing
- *              sequence numbers (they never interleave), each wrote value = version, and the
+ *              sequence numbers (they never interleave), each wrote value = version - c for one
+ *              constant c (only they write the counter: each adds one to both), and the
  *              final counter lies between the acknowledged and the attempted count.
  *   belief     no two clients believe they hold the lock at once. A client believes from its
  *              acquire's reply until it invokes the op through which it lets go or learns it
@@ -238,10 +239,14 @@ function fenced(byKey: Map<Key | undefined, KeyHistory>): ClaimOutcome {
       .map((op) => ({ op, out: record(op.output)!, seq: record(op.input)?.seq }))
       .sort((a, b) => Number(a.out.version) - Number(b.out.version));
     let previous: (typeof writes)[number] | undefined;
+    /** version - value: the same for every fenced write (the counter's setup may have set it). */
+    let firstOffset: number | undefined;
     for (const write of writes) {
-      if (write.out.value !== write.out.version) {
+      const offset = Number(write.out.version) - Number(write.out.value);
+      if (firstOffset === undefined) firstOffset = offset;
+      else if (offset !== firstOffset) {
         lines.push(
-          `${keyLabel(key)}: ${opLabel(write.op)} wrote ${String(write.out.value)} as version ${String(write.out.version)}: a fenced increment lost or repeated one`,
+          `${keyLabel(key)}: ${opLabel(write.op)} wrote ${String(write.out.value)} as version ${String(write.out.version)}, ${offset - firstOffset} off the count: a fenced increment was lost or repeated`,
         );
         evidence.push(write.op);
       }
