@@ -6,6 +6,7 @@
  */
 import type { NemesisEntry } from '../harness/runner/spec.js';
 import { clientIsolate } from './client-isolate.js';
+import { disk } from './disk.js';
 import { kill } from './kill.js';
 import { bandwidth, lag, latency, resetPeer, slowClose } from './link-faults.js';
 import { partition, partitionFollower, partitionLeader } from './partition.js';
@@ -36,5 +37,6 @@ export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   kill,
   pause,
   syncKillEntry,
+  disk,
   clientIsolate,
 ]);
