@@ -25,8 +25,7 @@ export const clientIsolate: NemesisEntry = {
   name: 'client-isolate',
   help: "cut nodes' client links both ways, peers untouched: held past --session-timeout, their clients' sessions expire",
   settings: [
-    // targetsSetting would make the key 'client-isolateTargets': keys are the flag's camelCase.
-    { ...targetsSetting('client-isolate', 'one'), key: 'clientIsolateTargets' },
+    targetsSetting('client-isolate', 'one'),
     {
       key: 'clientIsolateMode',
       flag: '--client-isolate-mode <mode>',
