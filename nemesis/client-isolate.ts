@@ -25,7 +25,8 @@ export const clientIsolate: NemesisEntry = {
   name: 'client-isolate',
   help: "cut nodes' client links both ways, peers untouched: held past --session-timeout, their clients' sessions expire",
   settings: [
-    targetsSetting('client-isolate', 'one'),
+    // The key the CLI fills is the flag's camelCase; targetsSetting would give 'client-isolateTargets'.
+    { ...targetsSetting('client-isolate', 'one'), key: 'clientIsolateTargets' },
     {
       key: 'clientIsolateMode',
       flag: '--client-isolate-mode <mode>',
