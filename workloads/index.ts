@@ -6,6 +6,7 @@
  */
 import type { WorkloadEntry } from '../harness/runner/spec.js';
 import { lock } from './lock.js';
+import { queue } from './queue.js';
 import { register } from './register.js';
 import { set } from './set.js';
 
