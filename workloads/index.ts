@@ -10,4 +10,4 @@ import { queue } from './queue.js';
 import { register } from './register.js';
 import { set } from './set.js';
 
-export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([register, set, lock]);
+export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([register, set, lock, queue]);
