@@ -13,6 +13,7 @@ import {
   NemesisError,
   type NemesisEntry,
   type NemesisOptions,
+  type PluginSettings,
   type Setting,
 } from '../harness/runner/spec.js';
 import { linkFaultPackage, type Resolved } from './link-package.js';
@@ -124,21 +125,29 @@ export const partitionRing: NemesisEntry = {
   create: (options) => shapeFamily('partition-ring', 'ring', (order) => majoritiesRing(order), options),
 };
 
+/**
+ * The grudge of these settings for an ensemble of `nodes`, or a NemesisError of one line. Needs no
+ * ensemble: a caller that knows --nodes can refuse bad input before anything starts.
+ */
+export function grudgeOf(settings: PluginSettings, nodes: number): Shape {
+  const text = settings.partitionGrudge;
+  if (typeof text !== 'string') {
+    throw new NemesisError('--nemesis partition-grudge needs --partition-grudge, e.g. "1,2|3,4,5"');
+  }
+  const shape = parseGrudge(text, nodes);
+  if (shape.links.length === 0) {
+    throw new NemesisError(`--partition-grudge "${text}": cuts no link (name at least two groups)`);
+  }
+  return shape;
+}
+
 export const partitionGrudge: NemesisEntry = {
   name: 'partition-grudge',
   help: 'cut exactly the links --partition-grudge names, e.g. "1,2|3,4,5" or "1-3,2>4"',
   settings: [GRUDGE, CUT_MODE, CUT_DIRECTION],
   create: (options) => {
-    const text = options.settings.partitionGrudge;
-    const size = options.ensemble.nodes.length;
-    if (typeof text !== 'string') {
-      throw new NemesisError('--nemesis partition-grudge needs --partition-grudge, e.g. "1,2|3,4,5"');
-    }
-    // Checked here, before any episode: bad input is refused when the run is built.
-    const shape = parseGrudge(text, size);
-    if (shape.links.length === 0) {
-      throw new NemesisError(`--partition-grudge "${text}": cuts no link (name at least two groups)`);
-    }
+    // Checked here, before any episode.
+    const shape = grudgeOf(options.settings, options.ensemble.nodes.length);
     return shapeFamily('partition-grudge', 'grudge', () => shape, options);
   },
 };
