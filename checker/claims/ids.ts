@@ -38,7 +38,7 @@ export const uniqueIds: ClaimChecker = (ops, options) => {
 };
 
 function duplicates(given: Operation[]) {
-  const first = new Map<string, Operation>();
+  const first = new Map<string | number, Operation>();
   const lines: string[] = [];
   const evidence: Operation[] = [];
   for (const op of given) {
@@ -69,7 +69,7 @@ function outOfOrder(given: Operation[]) {
     events[op.call] = op;
     events[op.ret] = op;
   }
-  const largest = new Map<string, Operation>();
+  const largest = new Map<string | number, Operation>();
   const lines: string[] = [];
   const evidence: Operation[] = [];
   for (let position = 0; position <= end; position++) {

@@ -27,9 +27,9 @@ const METHOD = 'queue-fifo';
 
 export const queueFifo: ClaimChecker = (ops, options) => {
   const names = queueNames(METHOD, options);
-  const takers = new Map<string, Operation>();
+  const takers = new Map<string | number, Operation>();
   // Per queue, the earliest invoke of a dequeue of unknown outcome.
-  const firstUnknown = new Map<string, number>();
+  const firstUnknown = new Map<string | number, number>();
   let withSeq = 0;
   for (const op of ops) {
     if (op.f !== names.dequeue) continue;

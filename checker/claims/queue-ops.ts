@@ -55,7 +55,9 @@ export function taken(op: Operation): Taken {
 }
 
 /** A queue's element (or sequence number) as a map key. */
-export function elementKey(key: Key | undefined, element: unknown): string {
+export function elementKey(key: Key | undefined, element: unknown): string | number {
+  // The common case (one queue, integer elements) without building a string.
+  if (key === undefined && typeof element === 'number') return element;
   const text = typeof element === 'bigint' ? `${element}n` : (JSON.stringify(element) ?? 'undefined');
   return key === undefined ? text : `${JSON.stringify(key)}\u0000${text}`;
 }

@@ -34,8 +34,8 @@ interface Element {
 export const queueTotal: ClaimChecker = (ops, options) => {
   const names = queueNames(METHOD, options);
   const unsyncedEmpty = options.unsyncedEmpty === true;
-  const elements = new Map<string, Element>();
-  const element = (id: string): Element => {
+  const elements = new Map<string | number, Element>();
+  const element = (id: string | number): Element => {
     let found = elements.get(id);
     if (!found) elements.set(id, (found = {}));
     return found;
@@ -48,7 +48,7 @@ export const queueTotal: ClaimChecker = (ops, options) => {
   const phantoms: Operation[] = [];
   const empties: Operation[] = [];
   // Unknown-outcome dequeues, by queue: their invoke positions.
-  const unknownDequeues = new Map<string, number[]>();
+  const unknownDequeues = new Map<string | number, number[]>();
   let maxPosition = 0;
   for (const op of ops) {
     if (op.f !== names.dequeue) continue;
@@ -98,7 +98,7 @@ export const queueTotal: ClaimChecker = (ops, options) => {
       if (it.enqueue?.status === 'ok' && it.taker && it.enqueue.ret <= maxPosition)
         events[it.enqueue.ret] = it;
     for (const op of empties) events[op.call] = op;
-    const latest = new Map<string, Element>();
+    const latest = new Map<string | number, Element>();
     const found: [Operation, Element][] = [];
     for (const event of events) {
       if (event === undefined) continue;
@@ -124,13 +124,13 @@ export const queueTotal: ClaimChecker = (ops, options) => {
   }
 
   // Lost: per queue, acknowledged elements nobody took that the last "empty" observation covers.
-  const lastEmpty = new Map<string, Operation>();
+  const lastEmpty = new Map<string | number, Operation>();
   for (const op of empties) {
     const queue = elementKey(op.key, null);
     const last = lastEmpty.get(queue);
     if (!last || last.call < op.call) lastEmpty.set(queue, op);
   }
-  const missing = new Map<string, Operation[]>();
+  const missing = new Map<string | number, Operation[]>();
   const unjudged: Operation[] = [];
   for (const it of elements.values()) {
     if (!it.enqueue || it.enqueue.status !== 'ok' || it.taker) continue;
