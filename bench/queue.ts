@@ -8,6 +8,8 @@ import { queueFifo } from '../checker/claims/queue-fifo.js';
 import { queueTotal } from '../checker/claims/queue-total.js';
 
 const OPS = 1_000_000;
+/** One shared empty list: a real history's reader would allocate its own, as small. */
+const NONE: number[] = [];
 
 function history(n: number): Operation[] {
   const ops: Operation[] = [];
@@ -31,10 +33,10 @@ function history(n: number): Operation[] {
     };
     if (head === queued.length || ops.length % 2 === 0) {
       queued.push({ value: element, seq: seq++ });
-      ops.push({ ...base, f: 'enqueue', input: element, output: { value: element++, seq: seq - 1 } });
+      ops.push({ ...base, f: 'enqueue', input: element, output: element++ });
     } else {
       const taken = queued[head++];
-      const skipped = head > 1 && ops.length % 7 === 0 ? [queued[head - 2].seq] : [];
+      const skipped = head > 1 && ops.length % 7 === 0 ? [queued[head - 2].seq] : NONE;
       ops.push({ ...base, f: 'dequeue', input: null, output: { ...taken, skipped }, sync: true });
     }
   }
@@ -51,7 +53,7 @@ function history(n: number): Operation[] {
       status: 'ok',
       f: 'dequeue',
       input: null,
-      output: { ...queued[head], skipped: [] },
+      output: { ...queued[head], skipped: NONE },
       sync: true,
     });
   }
