@@ -104,7 +104,7 @@ describe('zk-versioned-register', () => {
       /needs \[version value\] with a version >= 0, got \[-1,"b"\]/,
     );
     expect(model.validate?.(ok('read', null, { value: 'a', version: 'x' }))).toMatch(
-      /reports version "x", not an integer/,
+      /reports version "x", not a safe integer/,
     );
     expect(model.validate?.(ok('delete', null, null))).toMatch(/has no operation "delete"/);
     expect(model.validate?.(ok('cas', [3, 'b'], v('b', 4)))).toBeUndefined();

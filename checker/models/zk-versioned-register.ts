@@ -48,7 +48,7 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     if (isPlainObject(output) && 'version' in output) {
       const version = output.version;
       if (!Number.isSafeInteger(version))
-        throw malformed(NAME, op, `reports version ${render(version)}, not an integer`);
+        throw malformed(NAME, op, `reports version ${render(version)}, not a safe integer`);
       return { value: output.value, hasValue: 'value' in output, version: version as number };
     }
     return bareIsValue ? { value: output, hasValue: true } : undefined;

@@ -62,7 +62,7 @@ export interface PeerLink {
 
 /**
  * Names of every proxy, for nemeses that drive faults through the Toxiproxy API
- * (`toxiproxy-node-client` or harness/proxy/control.ts) at `toxiproxyUrl`.
+ * (`toxiproxy-node-client`) at `toxiproxyUrl`.
  */
 export interface EnsembleLinks {
   readonly toxiproxyUrl: string;

@@ -13,7 +13,8 @@ import { basename } from 'node:path';
 import { FORMATS, readHistoryFile } from '../../checker/history/read.js';
 import { checkWellFormed } from '../../checker/history/wellformed.js';
 import { toOperations } from '../../checker/history/operations.js';
-import { parseEdnValue } from '../../checker/history/edn.js';
+import { MAX_EDN_DEPTH, parseEdnValue } from '../../checker/history/edn.js';
+import { parseExactJson, stringifyExactJson } from '../../checker/history/exact-json.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { MODELS } from '../../checker/models/index.js';
 import { checkLinearizable, resolveModel, validateOperations } from '../../checker/linearizable/check.js';
@@ -133,12 +134,12 @@ Examples:
 
 function toJson(verdict: FileVerdict): string {
   const { explanations, ...rest } = verdict;
-  if (!rest.claims) return JSON.stringify(rest);
+  if (!rest.claims) return stringifyExactJson(rest)!;
   const claims = rest.claims.map((result) => ({
     ...result,
     ...(explanations?.has(result.claim) ? { explanation: explanations.get(result.claim) } : {}),
   }));
-  return JSON.stringify({ ...rest, claims });
+  return stringifyExactJson({ ...rest, claims })!;
 }
 
 function parsePositiveNumber(text: string): number {
@@ -151,7 +152,7 @@ function parsePositiveNumber(text: string): number {
 function parseInit(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return parseExactJson(text, MAX_EDN_DEPTH);
   } catch {
     try {
       return parseEdnValue(text);

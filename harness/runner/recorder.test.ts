@@ -1,3 +1,4 @@
+import { stringifyExactJson } from '../../checker/history/exact-json.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ function recorder(path = fresh()): HistoryRecorder {
 }
 
 describe('HistoryRecorder', () => {
-  it('writes exactly what JSON.stringify writes for the same fields, whatever the values', () => {
+  it('writes exactly what JSON.stringify writes for the same fields (values exactly, integers beyond 2^53 too)', () => {
     const json = fc.jsonValue();
     const op = fc.record(
       {
@@ -43,9 +44,12 @@ describe('HistoryRecorder', () => {
         const expected = ops.map((o, index) => {
           const { process, type, f, key, value, error, time: _ignored, ...extra } = o;
           const line: Record<string, unknown> = { index, time: 100 * (index + 1), process, type, f, key };
-          line.value = value ?? null;
+          line.value = '\u0000value';
           line.error = error;
-          return JSON.stringify(Object.assign(line, extra));
+          // Values are written by the exact writer (a double beyond 2^53 keeps its ".0").
+          return JSON.stringify(Object.assign(line, extra)).replace('"\\u0000value"', () =>
+            stringifyExactJson(value ?? null)!,
+          );
         });
         expect(readFileSync(rec.path, 'utf8')).toBe(expected.map((line) => `${line}\n`).join(''));
       }),
@@ -69,7 +73,7 @@ describe('HistoryRecorder', () => {
     ]);
   });
 
-  it('keeps the line of an op whose value JSON cannot encode, with the value as a string', () => {
+  it('writes a bigint value as its exact digits, and keeps the line of an op whose value JSON cannot encode', () => {
     const rec = recorder();
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
@@ -78,7 +82,7 @@ describe('HistoryRecorder', () => {
     rec.close();
     const lines = readFileSync(rec.path, 'utf8').trim().split('\n');
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
-      { index: 0, time: 100, process: 0, type: 'invoke', f: 'write', value: 'unencodable: 10' },
+      { index: 0, time: 100, process: 0, type: 'invoke', f: 'write', value: 10 },
       {
         index: 1,
         time: 200,

@@ -7,6 +7,7 @@
  * history readers take a cut last line as the end of the history: `zkcheck check` and
  * `zkcheck analyze` can always read what was recorded.
  */
+import { stringifyExactJson } from '../../checker/history/exact-json.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 import type { Process } from '../../checker/history/types.js';
@@ -128,7 +129,8 @@ function encodable(value: unknown): boolean {
 function encodeLine(index: number, time: number, op: RecordedOp): string {
   let text = `{"index":${index},"time":${time},"process":${encodeAtom(op.process)},"type":${encodeAtom(op.type)},"f":${encodeAtom(op.f)}`;
   if (op.key !== undefined) text += `,"key":${encodeAtom(op.key)}`;
-  text += `,"value":${JSON.stringify(op.value ?? null) ?? 'null'}`;
+  // Exact: an integer beyond 2^53 (a bigint) is written as its digits, which the reader reads back.
+  text += `,"value":${stringifyExactJson(op.value ?? null) ?? 'null'}`;
   if (op.error !== undefined) text += `,"error":${JSON.stringify(op.error)}`;
   for (const name in op) {
     if (OWN_FIELDS.has(name)) continue;
