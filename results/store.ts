@@ -64,7 +64,14 @@ export function createRun(opts: { store?: string; testName: string; now?: Date }
   checkTestName(opts.testName);
   const store = resolve(opts.store ?? DEFAULT_STORE);
   const testDir = join(store, opts.testName);
-  mkdirSync(testDir, { recursive: true });
+  try {
+    mkdirSync(testDir, { recursive: true });
+  } catch (error) {
+    // A store path that is a file, or a dir we may not write: the user's to fix, in one line.
+    throw new StoreError(
+      `--store ${opts.store ?? DEFAULT_STORE}: cannot create ${testDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
   const runName = makeUniqueDir(testDir, runTimestamp(opts.now ?? new Date()));
   const paths = runPaths(join(testDir, runName));
   mkdirSync(paths.nodesDir);
@@ -153,7 +160,8 @@ function runDirProblem(dir: string): string | undefined {
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const text = JSON.stringify(value, null, 2);
+  // Results may quote history values beyond 2^53 (bigints): as their digits, in a string.
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
   if (text === undefined) throw new StoreError(`cannot write ${path}: the value has no JSON form`);
   const tmp = join(dirname(path), `.${basename(path)}.${uniqueSuffix()}.tmp`);
   try {
@@ -161,6 +169,10 @@ export function writeJsonAtomic(path: string, value: unknown): void {
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    // Something in the run dir is not what zkcheck wrote there (a directory named results.json).
+    if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EROFS')
+      throw new StoreError(`cannot write ${path} (${code}): it is not a file zkcheck can replace`);
     throw error;
   }
 }
