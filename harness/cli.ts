@@ -1,15 +1,42 @@
 /**
- * The zkcheck command line. Each command family registers itself from harness/commands/; this
- * file owns only what they share: exit codes, and turning bad flags into one clear line and 254.
+ * The zkcheck command line. Each command family lives in harness/commands/ and is loaded only
+ * when its command runs: `zkcheck check` never loads Testcontainers, the proxy or the client, and
+ * `--version` and `--help` load no command at all. This file owns what they share: the list of
+ * commands, exit codes, and turning bad flags into one clear line and 254.
  */
 import { Command, CommanderError } from 'commander';
 import { ZKCHECK_VERSION } from './version.js';
-import { registerCheckCommand } from './commands/check.js';
-import { registerClusterCommands } from './commands/cluster.js';
-import { registerRunCommands } from './commands/run.js';
 import { EXIT, UsageError } from './commands/exit.js';
 
-export function buildProgram(): Command {
+/** Every command: its one-line description (for the top-level help) and how to load it. */
+const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Promise<void> }> = [
+  {
+    names: ['run', 'analyze', 'report'],
+    load: async (program) => (await import('./commands/run.js')).registerRunCommands(program),
+  },
+  {
+    names: ['check'],
+    load: async (program) => (await import('./commands/check.js')).registerCheckCommand(program),
+  },
+  {
+    names: ['doctor', 'image', 'clean'],
+    load: async (program) => (await import('./commands/cluster.js')).registerClusterCommands(program),
+  },
+];
+
+/** What the top-level help lists, without loading any command. */
+const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
+  run: 'run a test: a real ensemble, a workload, faults, and a verdict per claim',
+  analyze: 'check a stored run again (default: the latest) and rewrite its results.json',
+  report: "write a stored run's report.html and charts again, without re-checking it",
+  check: 'check recorded histories for linearizability against a model',
+  doctor: 'say which ensemble provider would run and why, and what is missing with the fix',
+  image: 'build and list local ZooKeeper images',
+  clean: 'remove what dead runs left: containers, JVMs, proxy servers, dirs, port locks',
+});
+
+/** The program with `command` fully loaded (every command with no name: the full CLI, for tests). */
+export async function buildProgram(command?: string): Promise<Command> {
   const program = new Command('zkcheck')
     .description('Jepsen-style consistency testing for Apache ZooKeeper')
     .version(ZKCHECK_VERSION)
@@ -22,24 +49,33 @@ Exit status: 0 valid, 1 invalid, 2 unknown, 254 bad input or flags, 255 harness 
 Examples:
   zkcheck run --time-limit 30     a 3-node ensemble, register workload, verdict per claim
   zkcheck run --nemesis partition --seed 42
+  zkcheck run --workload set --nemesis kill
   zkcheck analyze                 check the latest stored run again
   zkcheck check history.jsonl --model zk-versioned-register
   zkcheck check etcd_000.log --model cas-register --init nil
   zkcheck doctor                  which ensemble provider would run here, and what is missing
   zkcheck image build             build the local ZooKeeper image (no registry needed)`,
     );
-  registerRunCommands(program);
-  registerCheckCommand(program);
-  registerClusterCommands(program);
-  program.commands.forEach((command) => command.exitOverride());
+  for (const entry of COMMANDS) {
+    if (command === undefined || entry.names.includes(command)) await entry.load(program);
+    else for (const name of entry.names) program.command(name).description(SUMMARIES[name] ?? '');
+  }
+  program.commands.forEach((sub) => sub.exitOverride());
   program.exitOverride();
   return program;
 }
 
+/** The command a command line names: its first word that is not an option. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const word = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  // `zkcheck help run` is commander's help for `run`: load that one.
+  return word === 'help' ? argv.slice(2).find((arg, i, rest) => rest[i - 1] === 'help') : word;
+}
+
 /** Runs the CLI and returns the exit status (the bin sets process.exitCode from it). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(commandOf(argv) ?? '');
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.valid;
   } catch (error) {
