@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { KNOWN_ZOOKEEPER_VERSIONS } from './cluster/versions.js';
 import type { NemesisEntry, PluginSettings, Setting, WorkloadEntry } from './runner/spec.js';
 
 export type { Setting } from './runner/spec.js';
@@ -24,6 +25,7 @@ export interface TestConfig {
   timeLimit: number;
   seed?: number;
   provider: 'auto' | 'docker' | 'local';
+  zookeeper?: string;
   image?: string;
   zkHome?: string;
   toxiproxyUrl?: string;
@@ -116,6 +118,13 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'how servers run: docker, local JVMs, or auto',
     default: 'auto',
     choices: ['auto', 'docker', 'local'],
+  },
+  {
+    key: 'zookeeper',
+    flag: '--zookeeper <version>',
+    kind: 'string',
+    help: `ZooKeeper version to run (docker): its official image when present or pullable, else zkcheck's Debian image, built on demand; one of ${KNOWN_ZOOKEEPER_VERSIONS.join(', ')}`,
+    choices: KNOWN_ZOOKEEPER_VERSIONS,
   },
   {
     key: 'image',
@@ -386,6 +395,12 @@ export function mergeConfig(
   if (!/^[A-Za-z0-9._-]+$/.test(config.name)) {
     throw new ConfigError(`--name: may only contain letters, digits, '.', '_' and '-', got "${config.name}"`);
   }
+  if (config.zookeeper !== undefined && config.image !== undefined)
+    throw new ConfigError('--zookeeper and --image both choose the image: give one of them');
+  if (config.zookeeper !== undefined && config.provider === 'local')
+    throw new ConfigError(
+      '--zookeeper picks a docker image; with --provider local, point --zk-home at that version instead',
+    );
   const chosen = [workload, ...nemeses];
   const owners = pluginSettings(catalog);
   const given = [
@@ -405,6 +420,23 @@ export function mergeConfig(
   for (const entry of chosen) for (const setting of entry.settings) settings[setting.key] = setting.default;
   config.settings = { ...settings, ...file.settings, ...flags.settings };
   return config;
+}
+
+/**
+ * Ensemble sizes users should think twice about (allowed, with a word): an even size tolerates no
+ * more failures than the odd size below it, and above 7 every write waits for more acks.
+ */
+export function configNotes(config: TestConfig): string[] {
+  const nodes = config.nodes;
+  if (nodes % 2 === 1 && nodes <= 7) return [];
+  const tolerates = Math.floor((nodes - 1) / 2);
+  return nodes % 2 === 0
+    ? [
+        `note: --nodes ${nodes} tolerates ${tolerates} failed node${tolerates === 1 ? '' : 's'}, no more than --nodes ${nodes - 1}; zkcheck is tested with 3, 5 and 7`,
+      ]
+    : [
+        `note: --nodes ${nodes} tolerates ${tolerates} failed nodes, but every write waits for ${tolerates + 1} acks; zkcheck is tested with 3, 5 and 7`,
+      ];
 }
 
 /** `none` or a comma-separated list of fault families, each in the catalog. */

@@ -6,7 +6,7 @@
 import { NEMESES } from '../nemesis/index.js';
 import { nemesisPlan } from '../nemesis/compose.js';
 import { WORKLOADS } from '../workloads/index.js';
-import { parseNemesisNames, type Catalog, type TestConfig } from './config.js';
+import { parseNemesisNames, pluginSettings, SETTINGS, type Catalog, type TestConfig } from './config.js';
 import type { TestSpec } from './runner/spec.js';
 
 /** The registries: every workload and fault family zkcheck ships. */
@@ -31,6 +31,8 @@ export function buildTestSpec(config: TestConfig, catalog: Catalog = CATALOG): T
       durationSeconds: config.nemesisDuration,
       settings: config.settings,
     }),
+    ...(config.zookeeper === undefined ? {} : { zookeeperVersion: config.zookeeper }),
+    settings: [...SETTINGS, ...[...pluginSettings(catalog).values()].map((p) => p.setting)],
     ensemble: {
       size: config.nodes,
       provider: config.provider,

@@ -19,6 +19,7 @@ import type { Validity } from '../checker/linearizable/types.js';
 import { claimsVerdict } from '../checker/consistency/claims.js';
 import { explainClaim } from '../checker/explain/text.js';
 import { counterexamplePages, type Counterexample } from './counterexamples.js';
+import { cutShort as whereCutShort, type CutShort } from './run-end.js';
 import { runStats, selfCheck, type RunStats } from './stats.js';
 
 export type { Counterexample } from './counterexamples.js';
@@ -35,6 +36,8 @@ export interface RunResults {
   history: { file: string; ops: number };
   checkedAt: string;
   checkMs: number;
+  /** Set when a run's history has no end marker: how far it got, and what was left broken. */
+  cutShort?: CutShort;
 }
 
 export interface AnalyzeOptions {
@@ -47,6 +50,11 @@ export interface AnalyzeOptions {
   timeLimitMs?: number;
   /** Budget to shrink each broken claim's window; 0: no counterexample pages. */
   shrinkBudgetMs?: number;
+  /**
+   * A run's history, which must end with the end-of-run marker (run-end.ts): without it the run
+   * was cut short and can be no better than unknown. Absent for plain history files.
+   */
+  run?: { plannedSeconds?: number };
 }
 
 export type AnalyzedRun = RunResults & { counterexamples: Counterexample[] };
@@ -93,7 +101,11 @@ export async function analyzeHistory(
       .filter((c) => c.valid === 'unknown')
       .map((c) => `${c.title}: ${c.cause}`)
       .join('; ');
-  if (valid === true && problems.length > 0) {
+  const cutShort = options.run ? whereCutShort(history, options.run.plannedSeconds) : undefined;
+  if (valid === true && cutShort) {
+    valid = 'unknown';
+    cause = `the run was ${cutShort.summary}`;
+  } else if (valid === true && problems.length > 0) {
     valid = 'unknown';
     cause = `self-check: ${problems.join('; ')}`;
   }
@@ -106,6 +118,7 @@ export async function analyzeHistory(
     history: { file, ops: history.length },
     checkedAt: new Date().toISOString(),
     checkMs: Math.round(performance.now() - started),
+    ...(cutShort ? { cutShort } : {}),
     counterexamples,
   };
 }

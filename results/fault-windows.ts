@@ -90,7 +90,8 @@ function nemesisCalls(history: History): NemesisCall[] {
   const calls: NemesisCall[] = [];
   let pending: NemesisCall | undefined;
   for (const op of history) {
-    if (op.process !== 'nemesis') continue;
+    // The run's end marker (run-end.ts) is no fault.
+    if (op.process !== 'nemesis' || op.f === 'end-of-run') continue;
     if (op.type === 'invoke' || pending === undefined) {
       if (pending) calls.push(pending);
       pending = { invoke: op };

@@ -7,13 +7,14 @@
  * a base that flags override.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   ConfigError,
   SETTINGS,
   coerceSetting,
   loadConfigFile,
   longFlag,
+  configNotes,
   mergeConfig,
   pluginSettings,
   type Catalog,
@@ -26,6 +27,7 @@ import { buildTestSpec, CATALOG } from '../test-spec.js';
 import { analyzeHistoryFile, type RunResults } from '../../results/analyze.js';
 import { formatRunReport } from '../../results/claims-report.js';
 import { writeCounterexamples } from '../../results/counterexamples.js';
+import { writeRunReport } from '../../results/report.js';
 import { exitStatusFor } from '../../results/verdict.js';
 import {
   DEFAULT_STORE,
@@ -78,6 +80,24 @@ Exit status: 0 valid, 1 invalid, 2 unknown, 254 no such run or an unreadable his
         process.exitCode = await analyzeCommand(ref, flags);
       },
     );
+
+  program
+    .command('report')
+    .description("write a stored run's report.html and charts again, without re-checking it")
+    .argument('[run]', 'a run dir, a test name (its latest run) or "latest"')
+    .option('--store <dir>', 'where runs are stored', DEFAULT_STORE)
+    .addHelpText(
+      'after',
+      `
+report.html is one self-contained page (it opens from disk, offline): the verdict per claim,
+the parameters and the command that reruns the run, charts with the fault windows, a timeline
+per process, op counts and latencies, links to the run's files. run and analyze write it too.
+
+Exit status: 0 written, 254 no such run, 255 the report could not be written.`,
+    )
+    .action(async (ref: string | undefined, flags: { store: string }) => {
+      process.exitCode = await reportCommand(ref, flags);
+    });
 }
 
 function settingOption(setting: Setting): Option {
@@ -175,6 +195,7 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
     const file = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
     const config = mergeConfig(file, flagsToConfig(flags, catalog), catalog);
     spec = buildTestSpec(config, catalog); // settings errors surface before anything starts
+    for (const note of configNotes(config)) process.stdout.write(`${note}\n`);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof WorkloadError || error instanceof NemesisError) {
       throw new UsageError(error.message);
@@ -196,6 +217,7 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
     );
   if (!outcome.results) return EXIT.harnessError;
   process.stdout.write(formatRunReport(outcome.results, outcome.paths.dir));
+  if (outcome.report) process.stdout.write(`  report: ${outcome.report}\n`);
   if (outcome.error && outcome.results.valid !== false) return EXIT.harnessError;
   if (outcome.aborted && outcome.results.valid === true) {
     // What ran is valid, but the test did not run as configured: that proves less than a verdict.
@@ -215,10 +237,12 @@ async function analyzeCommand(
   if (limit !== undefined && (!Number.isFinite(limit) || limit <= 0))
     throw new UsageError(`--check-time-limit: expected a positive number, got "${flags.checkTimeLimit}"`);
   let dir: string;
+  let test: StoredTest;
   let checks: RunChecks;
   try {
     dir = resolveRun(ref, flags.store);
-    checks = storedChecks(readJson<StoredTest>(runPaths(dir).test), runPaths(dir).test);
+    test = readJson<StoredTest>(runPaths(dir).test);
+    checks = storedChecks(test, runPaths(dir).test);
   } catch (error) {
     if (error instanceof StoreError || error instanceof ClaimSpecError) throw new UsageError(error.message);
     throw error;
@@ -228,26 +252,63 @@ async function analyzeCommand(
     const { counterexamples, ...checked } = await analyzeHistoryFile(runPaths(dir).history, {
       ...checks,
       ...(limit === undefined ? {} : { timeLimitMs: limit * 1000 }),
+      run: { plannedSeconds: test.config?.timeLimit },
     });
     results = checked;
     writeCounterexamples(dir, counterexamples);
   } catch (error) {
-    if (error instanceof HistoryError) throw new UsageError(error.message);
+    if (error instanceof HistoryError || error instanceof StoreError) throw new UsageError(error.message);
     throw error;
   }
   // What only the run itself knew (it was interrupted, the harness failed) stays on record.
   const before = previousResults(runPaths(dir).results);
   const kept = { aborted: before.aborted, harnessError: before.harnessError };
-  writeJsonAtomic(runPaths(dir).results, { ...results, ...kept, reanalyzed: true });
-  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else process.stdout.write(formatRunReport(results, dir));
+  try {
+    writeJsonAtomic(runPaths(dir).results, { ...results, ...kept, reanalyzed: true });
+  } catch (error) {
+    if (error instanceof StoreError) throw new UsageError(error.message);
+    throw error;
+  }
+  const report = await writeReportOf(dir);
+  if (flags.json) process.stdout.write(`${readFileSync(runPaths(dir).results, 'utf8')}`);
+  else process.stdout.write(formatRunReport(results, dir) + (report ? `  report: ${report}\n` : ''));
   return exitStatusFor(results.valid);
+}
+
+/** report.html for a stored run, with every setting declaration for its reproduce command. */
+async function writeReportOf(dir: string): Promise<string | undefined> {
+  try {
+    const report = await writeRunReport(dir, { settings: allSettings(CATALOG) });
+    for (const problem of report.problems) process.stderr.write(`zkcheck: warning: report: ${problem}\n`);
+    return report.report;
+  } catch (error) {
+    process.stderr.write(`zkcheck: warning: no report.html: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}
+
+function allSettings(catalog: Catalog): Setting[] {
+  return [...SETTINGS, ...[...pluginSettings(catalog).values()].map((p) => p.setting)];
+}
+
+async function reportCommand(ref: string | undefined, flags: { store: string }): Promise<number> {
+  let dir: string;
+  try {
+    dir = resolveRun(ref, flags.store);
+  } catch (error) {
+    if (error instanceof StoreError) throw new UsageError(error.message);
+    throw error;
+  }
+  const report = await writeRunReport(dir, { settings: allSettings(CATALOG) });
+  for (const problem of report.problems) process.stderr.write(`zkcheck: warning: ${problem}\n`);
+  process.stdout.write(`${report.report}\n`);
+  return EXIT.valid;
 }
 
 interface StoredTest {
   checks?: Partial<RunChecks>;
   workload?: { model?: ModelSpec };
-  config?: { checkTimeLimit?: number };
+  config?: { checkTimeLimit?: number; timeLimit?: number };
 }
 
 /**

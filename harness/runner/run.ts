@@ -19,6 +19,7 @@
 import { appendFileSync } from 'node:fs';
 import { ZkSession } from '../client/session.js';
 import { startEnsemble } from '../cluster/ensemble.js';
+import { imageForZooKeeper } from '../cluster/select.js';
 import type { Ensemble } from '../cluster/types.js';
 import { finalPhase } from '../generator/final.js';
 import { phases } from '../generator/combinators.js';
@@ -30,6 +31,8 @@ import type { Gen, GenOp, Thread } from '../generator/types.js';
 import { analyzeHistoryFile, type RunResults } from '../../results/analyze.js';
 import { writeCounterexamples } from '../../results/counterexamples.js';
 import { copyNodeLogs } from '../../results/node-logs.js';
+import { writeRunReport } from '../../results/report.js';
+import { runEndOp } from '../../results/run-end.js';
 import { createRun, writeJsonAtomic, type RunPaths } from '../../results/store.js';
 import type { TestConfig } from '../config.js';
 import { ZKCHECK_VERSION } from '../version.js';
@@ -50,6 +53,8 @@ export interface RunOutcome {
   recovered?: boolean;
   /** The harness itself failed (the ensemble would not start, ...): the message. */
   error?: string;
+  /** report.html, when it could be written. */
+  report?: string;
 }
 
 export interface RunHooks {
@@ -109,8 +114,11 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       hooks.ensemble ??
       (await startEnsemble({
         ...spec.ensemble,
-        // Signals are ours: ops in flight finish before the ensemble comes down.
+        ...(await imageOfVersion(spec, log, out)),
+        // Signals are ours: ops in flight finish before the ensemble comes down; a Ctrl-C during
+        // the start stops it at once.
         stopOnSignal: false,
+        signal: interrupt.signal,
         log: (line) => {
           log(`ensemble: ${line}`);
           out(`  ${line}\n`);
@@ -140,8 +148,14 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
     // 4. recovery (not after an interrupt: the user asked to stop), logs, teardown
     if (!driven.aborted) outcome.recovered = await checkRecovery(ensemble, log, out);
   } catch (error) {
-    outcome.error = (error as Error).message;
-    log(`harness error: ${(error as Error).stack ?? String(error)}`);
+    if (interrupt.signal.aborted) {
+      // Interrupted while starting or setting up: the user's doing, not the harness's failure.
+      outcome.aborted = true;
+      log(`interrupted before the schedule ran: ${(error as Error).message}`);
+    } else {
+      outcome.error = (error as Error).message;
+      log(`harness error: ${(error as Error).stack ?? String(error)}`);
+    }
   } finally {
     if (ensemble) await copyNodeLogs(ensemble, paths);
     if (ensemble && !hooks.ensemble)
@@ -150,7 +164,10 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
 
   // 5. the verdict
   try {
-    const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, spec.checks);
+    const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, {
+      ...spec.checks,
+      run: { plannedSeconds: config.timeLimit },
+    });
     outcome.results = results;
     writeCounterexamples(paths.dir, counterexamples);
     writeJsonAtomic(paths.results, {
@@ -167,7 +184,41 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
   testRecord.status = outcome.error ? 'harness-error' : outcome.aborted ? 'aborted' : 'done';
   testRecord.endedAt = new Date().toISOString();
   writeJsonAtomic(paths.test, testRecord);
+  outcome.report = await writeReport(paths.dir, spec, log);
   return outcome;
+}
+
+/** report.html and the charts; a report that fails is logged, and never changes the verdict. */
+async function writeReport(
+  dir: string,
+  spec: TestSpec,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  try {
+    const report = await writeRunReport(dir, { settings: spec.settings });
+    for (const problem of report.problems) log(`report: ${problem}`);
+    return report.report;
+  } catch (error) {
+    log(`report failed: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** `--zookeeper VERSION`: the official image when present or pullable, else the local one (built on demand). */
+async function imageOfVersion(
+  spec: TestSpec,
+  log: (line: string) => void,
+  out: (text: string) => void,
+): Promise<{ image?: string; provider?: 'docker' }> {
+  if (spec.zookeeperVersion === undefined) return {};
+  const { image, why } = await imageForZooKeeper(spec.zookeeperVersion, {
+    log: (line) => {
+      log(`image: ${line}`);
+      out(`  ${line}\n`);
+    },
+  });
+  log(`ZooKeeper ${spec.zookeeperVersion}: ${why}`);
+  return { image, provider: 'docker' };
 }
 
 /**
@@ -341,6 +392,7 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
   progress.start();
   const cpu = process.cpuUsage();
   try {
+    const started = clock.now();
     const result = await runGenerator({
       gen: schedule(config, workload, nemesis),
       threads: config.concurrency,
@@ -356,6 +408,8 @@ async function drive(args: DriveArgs): Promise<{ aborted: boolean; cpuMicros: nu
       },
     });
     const used = process.cpuUsage(cpu);
+    // The history says it is whole: analyze treats a history without this line as cut short.
+    if (!result.aborted) recorder.record(runEndOp((clock.now() - started) / 1e9));
     return { aborted: result.aborted, cpuMicros: used.user + used.system };
   } finally {
     progress.stop();

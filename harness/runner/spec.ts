@@ -154,5 +154,9 @@ export interface TestSpec {
   nemesis: NemesisPlan;
   /** How to start the ensemble (ignored when the hooks bring a running one). */
   ensemble: EnsembleOptions;
+  /** A ZooKeeper version to run: its official image, else the local Debian one, built on demand. */
+  zookeeperVersion?: string;
   checks: RunChecks;
+  /** Every setting declaration (the run's and the plug-ins'): the report's reproduce command reads them. */
+  settings?: readonly Setting[];
 }
