@@ -110,8 +110,21 @@ describe('the fault registry', () => {
       'partition',
       'partition-leader',
       'partition-follower',
+      'partition-halves',
+      'partition-bridge',
+      'partition-ring',
+      'partition-grudge',
+      'client-cut',
+      'latency',
+      'bandwidth',
+      'reset-peer',
+      'slow-close',
+      'lag',
       'kill',
       'pause',
+      'sync-kill',
+      'disk',
+      'client-isolate',
     ]);
     for (const entry of NEMESES) expect(entry.help.length).toBeGreaterThan(10);
     expect(parseNemesisNames('none', CATALOG)).toEqual([]);

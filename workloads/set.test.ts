@@ -87,7 +87,9 @@ describe('the registries reach the CLI', () => {
   it('refuses an unknown workload, naming the choices', () => {
     const result = zkcheck(['run', '--workload', 'nosuch']);
     expect(result.status).toBe(254);
-    expect(result.stderr).toMatch(/argument 'nosuch' is invalid\. Allowed choices are register, set\./);
+    expect(result.stderr).toMatch(
+      /argument 'nosuch' is invalid\. Allowed choices are register, set, lock, queue\./,
+    );
   });
 
   it("lists each workload's and fault family's settings under its name in --help", () => {
