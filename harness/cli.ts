@@ -19,6 +19,10 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Pro
     load: async (program) => (await import('./commands/check.js')).registerCheckCommand(program),
   },
   {
+    names: ['serve'],
+    load: async (program) => (await import('./commands/serve.js')).registerServeCommand(program),
+  },
+  {
     names: ['doctor', 'image', 'clean'],
     load: async (program) => (await import('./commands/cluster.js')).registerClusterCommands(program),
   },
@@ -30,6 +34,7 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   analyze: 'check a stored run again (default: the latest) and rewrite its results.json',
   report: "write a stored run's report.html and charts again, without re-checking it",
   check: 'check recorded histories for linearizability against a model',
+  serve: 'browse and compare stored runs in a web page (read-only, 127.0.0.1)',
   doctor: 'say which ensemble provider would run and why, and what is missing with the fix',
   image: 'build and list local ZooKeeper images',
   clean: 'remove what dead runs left: containers, JVMs, proxy servers, dirs, port locks',
@@ -53,6 +58,7 @@ Examples:
   zkcheck analyze                 check the latest stored run again
   zkcheck check history.jsonl --model zk-versioned-register
   zkcheck check etcd_000.log --model cas-register --init nil
+  zkcheck serve                   browse and compare stored runs at http://127.0.0.1:8080
   zkcheck doctor                  which ensemble provider would run here, and what is missing
   zkcheck image build             build the local ZooKeeper image (no registry needed)`,
     );
