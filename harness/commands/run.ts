@@ -28,6 +28,7 @@ import { analyzeHistoryFile, type RunResults } from '../../results/analyze.js';
 import { formatRunReport } from '../../results/claims-report.js';
 import { writeCounterexamples } from '../../results/counterexamples.js';
 import { writeRunReport } from '../../results/report.js';
+import { writeCiOutputs } from '../../results/ci-outputs.js';
 import { exitStatusFor } from '../../results/verdict.js';
 import {
   DEFAULT_STORE,
@@ -54,18 +55,21 @@ export function registerRunCommands(program: Command, catalog: Catalog = CATALOG
     run.addOption(option);
   }
   addPluginOptions(run, catalog);
+  addCiOptions(run);
   run.addHelpText('after', runHelp(catalog));
   run.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runCommand(flags, catalog);
   });
 
-  program
+  const analyze = program
     .command('analyze')
     .description('check a stored run again (default: the latest) and rewrite its results.json')
     .argument('[run]', 'a run dir, a test name (its latest run) or "latest"')
     .option('--store <dir>', 'where runs are stored', DEFAULT_STORE)
     .option('--check-time-limit <seconds>', 'budget of the whole check')
-    .option('--json', 'print results.json instead of the claims report')
+    .option('--json', 'print results.json instead of the claims report');
+  addCiOptions(analyze);
+  analyze
     .addHelpText(
       'after',
       `
@@ -75,11 +79,9 @@ ones the run declared in its test.json.
 
 Exit status: 0 valid, 1 invalid, 2 unknown, 254 no such run or an unreadable history.`,
     )
-    .action(
-      async (ref: string | undefined, flags: { store: string; checkTimeLimit?: string; json?: boolean }) => {
-        process.exitCode = await analyzeCommand(ref, flags);
-      },
-    );
+    .action(async (ref: string | undefined, flags: AnalyzeFlags) => {
+      process.exitCode = await analyzeCommand(ref, flags);
+    });
 
   program
     .command('report')
@@ -218,6 +220,7 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
   if (!outcome.results) return EXIT.harnessError;
   process.stdout.write(formatRunReport(outcome.results, outcome.paths.dir));
   if (outcome.report) process.stdout.write(`  report: ${outcome.report}\n`);
+  writeCiFiles(flags as CiFlags, outcome.paths.dir);
   if (outcome.error && outcome.results.valid !== false) return EXIT.harnessError;
   if (outcome.aborted && outcome.results.valid === true) {
     // What ran is valid, but the test did not run as configured: that proves less than a verdict.
@@ -229,10 +232,39 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
   return exitStatusFor(outcome.results.valid);
 }
 
-async function analyzeCommand(
-  ref: string | undefined,
-  flags: { store: string; checkTimeLimit?: string; json?: boolean },
-): Promise<number> {
+interface CiFlags {
+  junit?: string;
+  summary?: string;
+}
+
+interface AnalyzeFlags extends CiFlags {
+  store: string;
+  checkTimeLimit?: string;
+  json?: boolean;
+}
+
+/** Output files for CI: not settings of the test (they change no run), so not in SETTINGS. */
+function addCiOptions(command: Command): void {
+  command
+    .option('--junit <file>', 'also write a JUnit XML file: one suite for the run, one case per claim')
+    .option(
+      '--summary <file>',
+      'also append a Markdown summary (verdict table, report link) to this file, e.g. "$GITHUB_STEP_SUMMARY"',
+    );
+}
+
+/** Writes the CI files of a checked run; they are extra copies, so a failure is a warning. */
+function writeCiFiles(flags: CiFlags, dir: string, opts: { quiet?: boolean } = {}): void {
+  try {
+    const written = writeCiOutputs({ junit: flags.junit, summary: flags.summary }, [dir]);
+    // With --json, stdout is results.json and nothing else.
+    if (!opts.quiet) for (const path of written) process.stdout.write(`  wrote ${path}\n`);
+  } catch (error) {
+    process.stderr.write(`zkcheck: warning: CI outputs not written: ${(error as Error).message}\n`);
+  }
+}
+
+async function analyzeCommand(ref: string | undefined, flags: AnalyzeFlags): Promise<number> {
   const limit = flags.checkTimeLimit === undefined ? undefined : Number(flags.checkTimeLimit);
   if (limit !== undefined && (!Number.isFinite(limit) || limit <= 0))
     throw new UsageError(`--check-time-limit: expected a positive number, got "${flags.checkTimeLimit}"`);
@@ -252,7 +284,8 @@ async function analyzeCommand(
     const { counterexamples, ...checked } = await analyzeHistoryFile(runPaths(dir).history, {
       ...checks,
       ...(limit === undefined ? {} : { timeLimitMs: limit * 1000 }),
-      run: { plannedSeconds: test.config?.timeLimit },
+      // Only a run that writes the end marker can be judged cut short by its absence.
+      ...(test.endMarker === true ? { run: { plannedSeconds: test.config?.timeLimit } } : {}),
     });
     results = checked;
     writeCounterexamples(dir, counterexamples);
@@ -272,6 +305,7 @@ async function analyzeCommand(
   const report = await writeReportOf(dir);
   if (flags.json) process.stdout.write(`${readFileSync(runPaths(dir).results, 'utf8')}`);
   else process.stdout.write(formatRunReport(results, dir) + (report ? `  report: ${report}\n` : ''));
+  writeCiFiles(flags, dir, { quiet: flags.json === true });
   return exitStatusFor(results.valid);
 }
 
@@ -307,6 +341,7 @@ async function reportCommand(ref: string | undefined, flags: { store: string }):
 
 interface StoredTest {
   checks?: Partial<RunChecks>;
+  endMarker?: boolean;
   workload?: { model?: ModelSpec };
   config?: { checkTimeLimit?: number; timeLimit?: number };
 }

@@ -87,6 +87,9 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
     nemesis: nemesisNames,
     // What the history is checked for: analyze evaluates exactly this.
     checks: spec.checks,
+    // Its history ends with an end-of-run marker once the schedule completes (results/run-end.ts):
+    // without one, analyze calls the run cut short. Runs stored before the marker lack this.
+    endMarker: true,
     startedAt: new Date().toISOString(),
   };
   writeJsonAtomic(paths.test, testRecord);
