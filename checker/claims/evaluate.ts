@@ -12,6 +12,7 @@ import type { ModelSpec } from '../linearizable/types.js';
 import { annotate, checkClaims } from '../consistency/claims.js';
 import { CLAIM_TITLES, PROMISED, type ClaimName } from '../consistency/types.js';
 import { lockClaims } from './lock.js';
+import { electionClaims } from './election.js';
 import { setTotal } from './set-total.js';
 import { queueTotal } from './queue-total.js';
 import { queueFifo } from './queue-fifo.js';
@@ -34,6 +35,7 @@ export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency
   'queue-linearizable': queueLinearizable,
   'unique-ids': uniqueIds,
   lock: lockClaims,
+  election: electionClaims,
 });
 
 export interface EvaluateOptions {
