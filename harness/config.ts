@@ -31,6 +31,13 @@ export interface TestConfig {
   toxiproxyUrl?: string;
   nemesisInterval: number;
   nemesisDuration: number;
+  /** serial: one fault at a time; storm: the families' faults overlapping. */
+  nemesisMode: 'serial' | 'storm';
+  /**
+   * Scripted fault steps, from a config file only (nemesis/schedule.ts checks each step against
+   * the registry and the ensemble): `{at, fault, targets, for}` or `{on, node, fault}`.
+   */
+  nemesisSchedule?: unknown[];
   recovery: number;
   opTimeout: number;
   sessionTimeout: number;
@@ -159,6 +166,14 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'how long each fault lasts',
     default: 10,
     min: 0,
+  },
+  {
+    key: 'nemesisMode',
+    flag: '--nemesis-mode <mode>',
+    kind: 'string',
+    help: "serial: one fault at a time, from a family drawn at random; storm: every family's faults at once, overlapping (seeded); a config file's nemesisSchedule scripts them instead",
+    default: 'serial',
+    choices: ['serial', 'storm'],
   },
   {
     key: 'recovery',
@@ -310,6 +325,10 @@ export function validateSettings(value: unknown, from: string, catalog: Catalog)
   const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
     if (raw === null || raw === undefined) continue;
+    if (key === SCHEDULE_KEY && from !== 'flag') {
+      result[key] = scheduleShape(raw, from, catalog);
+      continue;
+    }
     const own = SETTINGS.find((s) => s.key === key);
     if (own) {
       result[key] = coerceSetting(own, raw, from);
@@ -324,6 +343,40 @@ export function validateSettings(value: unknown, from: string, catalog: Catalog)
   }
   if (Object.keys(settings).length > 0) result.settings = settings;
   return result as Partial<TestConfig>;
+}
+
+/** The config-file key of a scripted schedule (no flag: a list of steps). */
+export const SCHEDULE_KEY = 'nemesisSchedule';
+
+/**
+ * A schedule's shape: a non-empty list of objects, each naming a fault family of the catalog.
+ * Each step's other fields are checked against the ensemble when the run is built.
+ */
+function scheduleShape(raw: unknown, from: string, catalog: Catalog): unknown[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new ConfigError(
+      `${from}: "${SCHEDULE_KEY}": expected a non-empty list of steps, got ${JSON.stringify(raw)}`,
+    );
+  }
+  raw.forEach((step: unknown, i) => {
+    const where = `${from}: "${SCHEDULE_KEY}" step ${i + 1}`;
+    if (typeof step !== 'object' || step === null || Array.isArray(step))
+      throw new ConfigError(
+        `${where}: expected {at, fault, targets, for} or {on, node, fault}, got ${JSON.stringify(step)}`,
+      );
+    const fault = (step as { fault?: unknown }).fault;
+    if (fault === undefined) throw new ConfigError(`${where}: fault: missing (a fault family)`);
+    if (!catalog.nemeses.some((e) => e.name === fault))
+      throw new ConfigError(
+        `${where}: fault: unknown fault family ${JSON.stringify(fault)} (families: ${catalog.nemeses.map((e) => e.name).join(', ')})`,
+      );
+  });
+  return raw as unknown[];
+}
+
+/** The families a schedule names, in order of first use. */
+export function scheduleFamilies(schedule: readonly unknown[] | undefined): string[] {
+  return [...new Set((schedule ?? []).map((step) => String((step as { fault?: unknown }).fault)))];
 }
 
 function suggest(key: string, plugins: Map<string, PluginSetting>): string {
@@ -390,7 +443,19 @@ export function mergeConfig(
       `--workload: unknown workload "${config.workload}" (workloads: ${catalog.workloads.map((e) => e.name).join(', ')})`,
     );
   }
-  const nemeses = parseNemesisNames(config.nemesis, catalog);
+  let nemeses = parseNemesisNames(config.nemesis, catalog);
+  if (config.nemesisSchedule !== undefined) {
+    // The script names its faults: they are the run's families (their settings get defaults).
+    if (nemeses.length > 0)
+      throw new ConfigError(
+        `--nemesis ${config.nemesis}: the config's ${SCHEDULE_KEY} names the faults; give --nemesis none or no schedule`,
+      );
+    if (config.nemesisMode === 'storm')
+      throw new ConfigError(
+        `--nemesis-mode storm: the config's ${SCHEDULE_KEY} already sets when each fault runs`,
+      );
+    nemeses = parseNemesisNames(scheduleFamilies(config.nemesisSchedule).join(','), catalog);
+  }
   config.name ??= workload.name;
   if (!/^[A-Za-z0-9._-]+$/.test(config.name)) {
     throw new ConfigError(`--name: may only contain letters, digits, '.', '_' and '-', got "${config.name}"`);

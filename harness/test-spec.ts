@@ -5,8 +5,16 @@
  */
 import { NEMESES } from '../nemesis/index.js';
 import { nemesisPlan } from '../nemesis/compose.js';
+import { parseSchedule } from '../nemesis/schedule.js';
 import { WORKLOADS } from '../workloads/index.js';
-import { parseNemesisNames, pluginSettings, SETTINGS, type Catalog, type TestConfig } from './config.js';
+import {
+  parseNemesisNames,
+  pluginSettings,
+  scheduleFamilies,
+  SETTINGS,
+  type Catalog,
+  type TestConfig,
+} from './config.js';
 import type { TestSpec } from './runner/spec.js';
 
 /** The registries: every workload and fault family zkcheck ships. */
@@ -26,11 +34,7 @@ export function buildTestSpec(config: TestConfig, catalog: Catalog = CATALOG): T
     config,
     seed: config.seed ?? Math.floor(Math.random() * 2 ** 31),
     workload,
-    nemesis: nemesisPlan(parseNemesisNames(config.nemesis, catalog), {
-      intervalSeconds: config.nemesisInterval,
-      durationSeconds: config.nemesisDuration,
-      settings: config.settings,
-    }),
+    nemesis: planNemesis(config, catalog),
     ...(config.zookeeper === undefined ? {} : { zookeeperVersion: config.zookeeper }),
     settings: [...SETTINGS, ...[...pluginSettings(catalog).values()].map((p) => p.setting)],
     ensemble: {
@@ -48,6 +52,32 @@ export function buildTestSpec(config: TestConfig, catalog: Catalog = CATALOG): T
       timeLimitMs: config.checkTimeLimit * 1000,
     },
   };
+}
+
+/**
+ * The run's faults: the --nemesis families (serial or storm), or the config's scripted steps.
+ * Checked against the ensemble's size here, before anything starts (NemesisError: exit 254).
+ */
+function planNemesis(config: TestConfig, catalog: Catalog) {
+  const schedule =
+    config.nemesisSchedule === undefined
+      ? undefined
+      : parseSchedule(config.nemesisSchedule, {
+          nemeses: catalog.nemeses,
+          nodes: config.nodes,
+          timeLimit: config.timeLimit,
+          duration: config.nemesisDuration,
+        });
+  const names = schedule === undefined ? config.nemesis : scheduleFamilies(config.nemesisSchedule).join(',');
+  return nemesisPlan(parseNemesisNames(names, catalog), {
+    intervalSeconds: config.nemesisInterval,
+    durationSeconds: config.nemesisDuration,
+    settings: config.settings,
+    mode: config.nemesisMode,
+    timeLimitSeconds: config.timeLimit,
+    nodes: config.nodes,
+    ...(schedule === undefined ? {} : { schedule }),
+  });
 }
 
 /** The self-check's throughput floor: a tenth of the rate asked for, 10 ops/s with no rate. */

@@ -94,6 +94,12 @@ export interface NemesisEntry {
   readonly name: string;
   readonly help: string;
   readonly settings: readonly Setting[];
+  /**
+   * Checks its settings against an ensemble of `nodes` before anything starts: the problem in
+   * one line (the CLI exits 254), or undefined. The run also builds every family once against an
+   * ensemble that is only its size, so a factory that throws NemesisError is checked as well.
+   */
+  validate?(settings: PluginSettings, nodes: number): string | undefined;
   create(options: NemesisOptions): NemesisPackage;
 }
 
