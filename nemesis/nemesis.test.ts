@@ -156,6 +156,14 @@ describe('target sets', () => {
       expect(fake.calls.filter((c) => c.startsWith('kill'))).toEqual(nodes.map((n) => `kill ${n}`));
     }
   });
+
+  it('records a role as one word: the mode, or not-serving for a node between elections', async () => {
+    const fake = new FakeEnsemble(5);
+    fake.modes.set(5, undefined); // it answers "not currently serving requests"
+    const { nem } = compose(['kill'], fake);
+    const done = await nem.invoke(invoke('kill', plan('majority', 4, 2, 5, 1, 3)));
+    expect(done).toMatchObject({ value: { roles: { 4: 'follower', 2: 'follower', 5: 'not-serving' } } });
+  });
 });
 
 describe('composed schedules', () => {

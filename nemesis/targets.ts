@@ -44,8 +44,7 @@ export function planTargets(kind: TargetKind, size: number, rng: Rng): TargetPla
 /** The nodes a plan hits now, with their roles (throws when the role asked for has no node). */
 export async function resolveTargets(ensemble: Ensemble, plan: TargetPlan): Promise<TargetsHit> {
   const status = await ensemble.status();
-  const roleOf = (id: number) =>
-    status.find((s) => s.id === id)?.mode ?? status.find((s) => s.id === id)?.error ?? 'unknown';
+  const roleOf = (id: number) => roleIn(status.find((s) => s.id === id));
   const targets = pick(plan, status);
   if (targets.length === 0) {
     throw new Error(
@@ -53,6 +52,18 @@ export async function resolveTargets(ensemble: Ensemble, plan: TargetPlan): Prom
     );
   }
   return { targets, roles: Object.fromEntries(targets.map((id) => [id, roleOf(id)])) };
+}
+
+/**
+ * A node's role as one word: its mode, or why it has none ("not-serving" while it rejoins or
+ * elects, "down" when nothing answers), never the server's whole sentence.
+ */
+function roleIn(status: NodeStatus | undefined): string {
+  if (status?.mode) return status.mode;
+  const error = status?.error ?? '';
+  if (/not currently serving/i.test(error)) return 'not-serving';
+  if (/ECONNREFUSED|ECONNRESET|refused|closed/i.test(error)) return 'down';
+  return 'unknown';
 }
 
 function pick(plan: TargetPlan, status: readonly NodeStatus[]): number[] {
