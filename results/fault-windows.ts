@@ -12,8 +12,10 @@ import type { History, Op } from '../checker/history/types.js';
 export interface FaultWindow {
   /** The fault's name: the op's value names it, or else the op that started it. */
   fault: string;
-  /** The f of the op that started it (isolate, kill, pause, ...): what ends it depends on this. */
+  /** The f of the op that started it (isolate, kill, pause, ...), without a family qualifier. */
   startOp: string;
+  /** The family, when the op's name gave it (`partition-leader:isolate`). */
+  family?: string;
   /** The nodes it hit, as `n<id>`; empty when the history does not say. */
   targets: string[];
   /** The role each target had when the fault started, by target, when recorded. */
@@ -32,18 +34,72 @@ export interface FaultWindow {
 }
 
 /**
- * Which faults each ending op ends, by the ops that started them. `every`: all windows of those
- * faults (`heal` heals every link, whatever node it names); otherwise only windows on a node
- * the op names (all of them when it names none). Any other nemesis op starts a fault.
+ * Which ops end a fault, and which faults, derived from the ops themselves so that every family —
+ * one added later too — shows as windows:
+ *
+ * - An op named `family:op` (a composed run qualifies the names families share, and a storm or a
+ *   script qualifies every name) belongs to that family: it ends only that family's windows.
+ * - An op ends faults when its name says so (heal..., restore..., resume..., ...-stop, ...-all,
+ *   start) or its value does: a stop echoes its start's plan without a random order
+ *   (`{targets: "one"}`) or carries none (`null`), while a start sends a plan with one.
+ * - It ends the open windows of the fault its name belongs to: the name's stem — what is left
+ *   without the words heal, restore, resume, start, stop, cut, isolate, reset and all — is the
+ *   start's stem (`heal-all-halves` ends `cut-halves`, `clock-stop` ends `clock-start`); a name
+ *   with no stem ends what the classic names do (`heal` ends `isolate`, `start` ends `kill`,
+ *   `sync-kill` and `disk`, `resume` ends `pause`). Failing both, it ends the fault its own call
+ *   paired with: the one started by the nemesis call just before it.
+ * - It ends every such window when its name ends in `-all` (or is `heal`, which heals every link)
+ *   or it names no node; otherwise only the windows on a node it names.
  */
-const ENDINGS: Readonly<Record<string, { ends: readonly string[]; every: boolean }>> = Object.freeze({
-  heal: { ends: ['isolate'], every: true },
-  'heal-all': { ends: ['isolate'], every: true },
-  start: { ends: ['kill'], every: false },
-  'start-all': { ends: ['kill'], every: true },
-  resume: { ends: ['pause'], every: false },
-  'resume-all': { ends: ['pause'], every: true },
+const CLASSIC_ENDINGS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  heal: ['isolate'],
+  'heal-all': ['isolate'],
+  start: ['kill', 'sync-kill', 'disk'],
+  'start-all': ['kill', 'sync-kill', 'disk'],
+  resume: ['pause'],
+  'resume-all': ['pause'],
+  'restore-all': ['disk'],
 });
+
+const VERBS = new Set(['heal', 'restore', 'resume', 'start', 'stop', 'cut', 'isolate', 'reset', 'all']);
+
+/** The family a qualified name gives, and the op's own name. */
+function splitName(f: string): { family?: string; name: string } {
+  const colon = f.indexOf(':');
+  return colon < 0 ? { name: f } : { family: f.slice(0, colon), name: f.slice(colon + 1) };
+}
+
+function stemOf(name: string): string {
+  return name
+    .split('-')
+    .filter((word) => !VERBS.has(word))
+    .join('-');
+}
+
+function endsByName(name: string): boolean {
+  return name in CLASSIC_ENDINGS || /^(heal|restore|resume)(-|$)/.test(name) || /(^|-)(stop|all)$/.test(name);
+}
+
+/** A stop's plan: no random order, and no node list of its own. */
+function endsByValue(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.targets === 'string' && !('order' in record) && !('fault' in record);
+}
+
+function endsEvery(name: string): boolean {
+  return name === 'heal' || /(^|-)all(-|$)/.test(name);
+}
+
+/** Whether an ending op of this name (in this family) ends a window. */
+function related(ending: { family?: string; name: string }, window: FaultWindow): boolean {
+  if (ending.family !== undefined || window.family !== undefined) return ending.family === window.family;
+  const stem = stemOf(ending.name);
+  return stem === ''
+    ? (CLASSIC_ENDINGS[ending.name] ?? []).includes(window.startOp)
+    : stem === stemOf(window.startOp);
+}
 
 /** A nemesis op with its completion (absent when the history ends before it completes). */
 interface NemesisCall {
@@ -55,23 +111,31 @@ export function faultWindows(history: History): FaultWindow[] {
   const endNs = historyEndNs(history);
   const open: FaultWindow[] = [];
   const closed: FaultWindow[] = [];
+  /** The window the previous nemesis call opened, while it is open. */
+  let previous: FaultWindow | undefined;
   for (const call of nemesisCalls(history)) {
-    const ending = ENDINGS[call.invoke.f];
-    if (ending === undefined) {
+    const ending = splitName(call.invoke.f);
+    if (!endsByName(ending.name) && !endsByValue(call.invoke.value)) {
       const window = startWindow(call);
       if (window) open.push(window);
+      previous = window;
       continue;
     }
+    const paired = previous;
+    previous = undefined;
     // An ending op that failed ended nothing.
     if (call.completion?.type === 'fail') continue;
     const named = nodesIn(call.completion?.value) ?? nodesIn(call.invoke.value) ?? [];
     const endsAt = timeOf(call.completion ?? call.invoke);
-    for (let i = open.length - 1; i >= 0; i--) {
-      const window = open[i];
-      const hit = ending.every || named.length === 0 || named.some((node) => window.targets.includes(node));
-      if (!ending.ends.includes(window.startOp) || !hit) continue;
+    const every = endsEvery(ending.name) || named.length === 0;
+    let ends = open.filter((window) => related(ending, window));
+    // A name that relates to no open fault ends the one its own call paired with.
+    if (ends.length === 0 && paired !== undefined && open.includes(paired) && paired.family === ending.family)
+      ends = [paired];
+    for (const window of ends) {
+      if (!every && !named.some((node) => window.targets.includes(node))) continue;
       closed.push({ ...window, endNs: Math.max(endsAt, window.startNs) });
-      open.splice(i, 1);
+      open.splice(open.indexOf(window), 1);
     }
   }
   for (const window of open) {
@@ -109,9 +173,11 @@ function startWindow(call: NemesisCall): FaultWindow | undefined {
   if (call.completion?.type === 'fail') return undefined;
   const done = call.completion?.value;
   const asked = askedIn(call.invoke.value);
+  const { family, name } = splitName(call.invoke.f);
   return {
-    fault: faultIn(done) ?? faultIn(call.invoke.value) ?? call.invoke.f,
-    startOp: call.invoke.f,
+    fault: faultIn(done) ?? faultIn(call.invoke.value) ?? family ?? name,
+    startOp: name,
+    ...(family === undefined ? {} : { family }),
     targets: nodesIn(done) ?? nodesIn(call.invoke.value) ?? [],
     roles: rolesIn(done),
     ...(asked === undefined ? {} : { asked }),
