@@ -399,7 +399,7 @@ interface SessionEvent {
  * Connection events per session, drained into op outputs. ZkSession does not expose its
  * library client's events, so this listens on that (private) client directly.
  */
-class SessionEvents {
+export class SessionEvents {
   private readonly pending = new WeakMap<ZkSession, SessionEvent[]>();
 
   constructor(private readonly now: () => number) {}
