@@ -13,6 +13,7 @@ import { annotate, checkClaims } from '../consistency/claims.js';
 import { CLAIM_TITLES, PROMISED, type ClaimName } from '../consistency/types.js';
 import { lockClaims } from './lock.js';
 import { electionClaims } from './election.js';
+import { ephemeralClaims } from './ephemeral.js';
 import { setTotal } from './set-total.js';
 import { queueTotal } from './queue-total.js';
 import { queueFifo } from './queue-fifo.js';
@@ -36,6 +37,7 @@ export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency
   'unique-ids': uniqueIds,
   lock: lockClaims,
   election: electionClaims,
+  ephemeral: ephemeralClaims,
 });
 
 export interface EvaluateOptions {
