@@ -7,9 +7,18 @@
 import type { WorkloadEntry } from '../harness/runner/spec.js';
 import { ids } from './ids.js';
 import { election } from './election.js';
+import { ephemeral } from './ephemeral.js';
 import { lock } from './lock.js';
 import { queue } from './queue.js';
 import { register } from './register.js';
 import { set } from './set.js';
 
-export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([register, set, lock, queue, ids, election]);
+export const WORKLOADS: readonly WorkloadEntry[] = Object.freeze([
+  register,
+  set,
+  lock,
+  queue,
+  ids,
+  election,
+  ephemeral,
+]);
