@@ -23,6 +23,14 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Pro
     load: async (program) => (await import('./commands/serve.js')).registerServeCommand(program),
   },
   {
+    names: ['test-all'],
+    load: async (program) => (await import('./commands/test-all.js')).registerTestAllCommand(program),
+  },
+  {
+    names: ['nemesis'],
+    load: async (program) => (await import('./commands/nemesis.js')).registerNemesisCommand(program),
+  },
+  {
     names: ['doctor', 'image', 'clean'],
     load: async (program) => (await import('./commands/cluster.js')).registerClusterCommands(program),
   },
@@ -34,6 +42,8 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   analyze: 'check a stored run again (default: the latest) and rewrite its results.json',
   report: "write a stored run's report.html and charts again, without re-checking it",
   check: 'check recorded histories for linearizability against a model',
+  'test-all': 'run a matrix of workloads × nemeses × ZooKeeper versions: a verdict table per release',
+  nemesis: 'list the fault families, their settings (flag, default, choices) and an example of each',
   serve: 'browse and compare stored runs in a web page (read-only, 127.0.0.1)',
   doctor: 'say which ensemble provider would run and why, and what is missing with the fix',
   image: 'build and list local ZooKeeper images',
