@@ -4,10 +4,22 @@
  * outcomes. Prints files, ops, verdicts, total and slowest check time per set, and for the large
  * history the time to read and check it and the peak RSS (measured in a child process of its own,
  * so the peer sets do not inflate it).
+ *
+ * First, zkcheck paired with Porcupine (bench/porcupine.ts) on every set, including real
+ * ZooKeeper histories (checker/testdata/zk-kill-lag: 12 clients on one key, leader kills, a
+ * lagging follower; results/testdata: multi-key runs), in ZKCHECK_BENCH_ROUNDS (default 5)
+ * alternating rounds: odd rounds run zkcheck first, even rounds Porcupine first. Each tool runs
+ * as the user would: one process per model of a set (`zkcheck check --json` per group of files;
+ * for the versioned sets, where the CLI would take the exact graph method, this script's own
+ * `--search` mode, which reads and checks like the CLI but by search). Whole process = that
+ * process's wall time (start, parse, check, exit); in-checker = the sum of the per-file check
+ * times each tool reports. Medians, spreads (min–max) and the zkcheck ÷ Porcupine ratio of the
+ * medians are printed per set, with the load average. ZKCHECK_BENCH_PARTS picks parts
+ * (paired,peers,large; default all).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readHistoryFile, type HistoryFormat } from '../checker/history/read.js';
@@ -16,9 +28,15 @@ import { parseEdnValue } from '../checker/history/edn.js';
 import { writeJsonl } from '../checker/history/write.js';
 import { checkLinearizable } from '../checker/linearizable/check.js';
 import { casRegister, simulateHistory } from '../checker/testing/simulate.js';
+import { checkWellFormed } from '../checker/history/wellformed.js';
+import { gunzipSync } from 'node:zlib';
+import { porcupineBench, type PorcupineFormat } from './porcupine.js';
 
 const here = fileURLToPath(import.meta.url);
 const root = resolve(process.env.ZKCHECK_PEER_HISTORIES ?? join(here, '../../../../shared/peer-histories'));
+const repo = resolve(here, '../../..');
+const PARTS = new Set((process.env.ZKCHECK_BENCH_PARTS ?? 'paired,peers,large').split(','));
+const ROUNDS = Math.max(1, Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 5));
 
 interface Row {
   file: string;
@@ -28,12 +46,8 @@ interface Row {
   expected: string;
 }
 
-async function peerSets(): Promise<void> {
-  if (!existsSync(join(root, 'EXPECTED.tsv'))) {
-    console.log(`peer histories not found at ${root}; set ZKCHECK_PEER_HISTORIES`);
-    return;
-  }
-  const rows: Row[] = readFileSync(join(root, 'EXPECTED.tsv'), 'utf8')
+function expectedRows(): Row[] {
+  return readFileSync(join(root, 'EXPECTED.tsv'), 'utf8')
     .trim()
     .split('\n')
     .slice(1)
@@ -41,6 +55,14 @@ async function peerSets(): Promise<void> {
       const [file, format, model, init, expected] = line.split('\t');
       return { file, format: format as HistoryFormat, model, init, expected };
     });
+}
+
+async function peerSets(): Promise<void> {
+  if (!existsSync(join(root, 'EXPECTED.tsv'))) {
+    console.log(`peer histories not found at ${root}; set ZKCHECK_PEER_HISTORIES`);
+    return;
+  }
+  const rows = expectedRows();
   const sets: Array<[string, (row: Row) => boolean]> = [
     ['Porcupine etcd', (row) => row.format === 'porcupine-etcd'],
     ['Porcupine kv', (row) => row.format === 'porcupine-kv'],
@@ -107,9 +129,255 @@ async function largeHistory(file: string): Promise<void> {
   );
 }
 
+/** One process's worth of files: one model, one initial value. */
+interface Group {
+  model: string;
+  init?: string;
+  format: PorcupineFormat;
+  files: string[];
+  /** zkcheck: check by search through this script's --search mode (the CLI would use the graph). */
+  search?: boolean;
+}
+
+interface PairedSet {
+  name: string;
+  groups: Group[];
+  /** Expected verdict by file, where known (peer histories). */
+  expected: Map<string, boolean>;
+}
+
+interface Measured {
+  wallMs: number;
+  checkMs: number;
+  verdicts: Map<string, boolean | 'unknown'>;
+  /** Files the CLI found empty (no operation: unknown, "nothing was checked"). */
+  empty: Set<string>;
+  ops: number;
+}
+
+const FORMAT_OF: Record<string, PorcupineFormat> = {
+  'porcupine-etcd': 'etcd',
+  'porcupine-kv': 'kv',
+  edn: 'edn',
+};
+
+function pairedSets(): PairedSet[] {
+  const sets: PairedSet[] = [];
+  if (existsSync(join(root, 'EXPECTED.tsv'))) {
+    const rows = expectedRows();
+    const peer = (name: string, selects: (row: Row) => boolean) => {
+      const chosen = rows.filter(selects);
+      const groups = new Map<string, Group>();
+      for (const row of chosen) {
+        const id = `${row.model}\t${row.init}`;
+        if (!groups.has(id))
+          groups.set(id, {
+            model: row.model,
+            ...(row.init === '-' ? {} : { init: row.init }),
+            format: FORMAT_OF[row.format],
+            files: [],
+          });
+        groups.get(id)!.files.push(join(root, row.file));
+      }
+      sets.push({
+        name,
+        groups: [...groups.values()],
+        expected: new Map(chosen.map((row) => [join(root, row.file), row.expected === 'valid'])),
+      });
+    };
+    peer('Porcupine etcd', (row) => row.format === 'porcupine-etcd');
+    peer('Porcupine kv', (row) => row.format === 'porcupine-kv');
+    peer('Knossos', (row) => row.file.startsWith('knossos/'));
+  }
+  const zk = (name: string, files: string[]) => {
+    if (files.length > 0)
+      sets.push({
+        name,
+        groups: [{ model: 'zk-versioned-register', init: 'nil', format: 'jsonl', files, search: true }],
+        expected: new Map(),
+      });
+  };
+  // Stored gzipped; both tools read the same unpacked copies.
+  const killLag = join(repo, 'checker/testdata/zk-kill-lag');
+  const unpacked = mkdtempSync(join(tmpdir(), 'zkcheck-bench-zk-'));
+  process.on('exit', () => rmSync(unpacked, { recursive: true, force: true }));
+  const skipped = (process.env.ZKCHECK_BENCH_SKIP ?? 'plain-reads-seed163').split(',');
+  zk(
+    'ZooKeeper 12 clients, 1 key, kills+lag (search)',
+    existsSync(killLag)
+      ? readdirSync(killLag)
+          .filter((name) => name.endsWith('.jsonl.gz') && !skipped.some((skip) => name.startsWith(skip)))
+          .map((name) => {
+            const file = join(unpacked, name.replace(/\.gz$/, ''));
+            writeFileSync(file, gunzipSync(readFileSync(join(killLag, name))));
+            return file;
+          })
+      : [],
+  );
+  const runs = join(repo, 'results/testdata');
+  zk(
+    'ZooKeeper versioned, multi-key runs (search)',
+    readdirSync(runs)
+      .map((name) => join(runs, name, 'history.jsonl'))
+      .filter((file) => existsSync(file)),
+  );
+  return sets;
+}
+
+function parseVerdicts(stdout: string): Omit<Measured, 'wallMs'> {
+  const verdicts = new Map<string, boolean | 'unknown'>();
+  const empty = new Set<string>();
+  let checkMs = 0;
+  let ops = 0;
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const row = JSON.parse(line) as { file: string; valid: boolean | 'unknown'; ms: number; ops: number };
+    verdicts.set(row.file, row.valid);
+    if (row.ops === 0) empty.add(row.file);
+    checkMs += row.ms;
+    ops += row.ops;
+  }
+  return { verdicts, empty, checkMs, ops };
+}
+
+function timed(command: string, args: string[]): { wallMs: number; stdout: string } {
+  const started = performance.now();
+  const child = spawnSync(command, args, { encoding: 'utf8', cwd: repo, maxBuffer: 1 << 28 });
+  const wallMs = performance.now() - started;
+  if (child.error || (child.status !== 0 && child.status !== 1 && child.status !== 2))
+    throw new Error(
+      `${command} ${args.slice(0, 4).join(' ')} … failed: ${child.error?.message ?? child.stderr}`,
+    );
+  return { wallMs, stdout: child.stdout };
+}
+
+function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string): Measured {
+  const total: Measured = { wallMs: 0, checkMs: 0, verdicts: new Map(), empty: new Set(), ops: 0 };
+  for (const group of set.groups) {
+    const init = group.init === undefined ? [] : ['--init', group.init];
+    const { wallMs, stdout } =
+      tool === 'porcupine'
+        ? timed(binary, [
+            '-model',
+            group.model,
+            ...(group.init === undefined ? [] : ['-init', group.init]),
+            '-format',
+            group.format,
+            ...group.files,
+          ])
+        : group.search
+          ? timed(process.execPath, [here, '--search', group.model, group.init ?? '', ...group.files])
+          : timed(process.execPath, [
+              join(repo, 'bin/zkcheck.js'),
+              'check',
+              '--json',
+              '-m',
+              group.model,
+              ...init,
+              ...group.files,
+            ]);
+    const parsed = parseVerdicts(stdout);
+    total.wallMs += wallMs;
+    total.checkMs += parsed.checkMs;
+    if (tool === 'zkcheck') total.ops += parsed.ops;
+    for (const [file, valid] of parsed.verdicts) total.verdicts.set(file, valid);
+    for (const file of parsed.empty) total.empty.add(file);
+  }
+  return total;
+}
+
+/** The CLI's reading and checking, but always by search: for the versioned sets. Prints JSON lines. */
+async function searchMode(model: string, init: string, files: string[]): Promise<void> {
+  const options = init === '' ? {} : { init: parseEdnValue(init) };
+  for (const file of files) {
+    const history = await readHistoryFile(file);
+    checkWellFormed(history, file);
+    const operations = toOperations(history);
+    const started = performance.now();
+    const result = await checkLinearizable(operations, { name: model, options });
+    const ms = performance.now() - started;
+    process.stdout.write(JSON.stringify({ file, valid: result.valid, ops: result.operations, ms }) + '\n');
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const spread = (values: number[]): string =>
+  `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+
+function paired(): void {
+  const built = porcupineBench();
+  if ('missing' in built) {
+    console.log(`\npaired with Porcupine: skipped. ${built.missing}`);
+    return;
+  }
+  const sets = pairedSets();
+  console.log(
+    `\nzkcheck paired with Porcupine: ${ROUNDS} alternating rounds, medians (min–max) in ms; ` +
+      `load average at start ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+  );
+  const results = sets.map(() => ({ zk: [] as Measured[], porcupine: [] as Measured[] }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, set] of sets.entries()) {
+      const order: Array<'zkcheck' | 'porcupine'> =
+        round % 2 === 0 ? ['zkcheck', 'porcupine'] : ['porcupine', 'zkcheck'];
+      for (const tool of order) {
+        const measured = runTool(tool, set, built.binary);
+        (tool === 'zkcheck' ? results[i].zk : results[i].porcupine).push(measured);
+      }
+    }
+  }
+  console.log(
+    `load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    '| set | files | procs | ops | zkcheck right | unknown | agree w/ Porcupine | in-checker zkcheck | Porcupine | ratio | whole process zkcheck | Porcupine | ratio |',
+  );
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const [i, set] of sets.entries()) {
+    const { zk, porcupine } = results[i];
+    const files = set.groups.reduce((n, group) => n + group.files.length, 0);
+    const last = zk[zk.length - 1];
+    let right = 0;
+    let unknown = 0;
+    let empty = 0;
+    let agree = 0;
+    for (const [file, valid] of last.verdicts) {
+      // The CLI calls a history with no operation unknown ("nothing was checked"); said apart.
+      if (valid === 'unknown' && last.empty.has(file)) empty++;
+      else if (valid === 'unknown') unknown++;
+      if (
+        set.expected.has(file) ? valid === set.expected.get(file) : valid === porcupine[0].verdicts.get(file)
+      )
+        right++;
+      if (valid === porcupine[0].verdicts.get(file)) agree++;
+    }
+    const zkCheck = median(zk.map((m) => m.checkMs));
+    const pCheck = median(porcupine.map((m) => m.checkMs));
+    const zkWall = median(zk.map((m) => m.wallMs));
+    const pWall = median(porcupine.map((m) => m.wallMs));
+    console.log(
+      `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown}${empty ? ` (+${empty} empty)` : ''} | ${agree}/${files} | ` +
+        `${zkCheck.toFixed(0)} (${spread(zk.map((m) => m.checkMs))}) | ${pCheck.toFixed(0)} (${spread(porcupine.map((m) => m.checkMs))}) | ${(zkCheck / pCheck).toFixed(2)} | ` +
+        `${zkWall.toFixed(0)} (${spread(zk.map((m) => m.wallMs))}) | ${pWall.toFixed(0)} (${spread(porcupine.map((m) => m.wallMs))}) | ${(zkWall / pWall).toFixed(2)} |`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--large') return largeHistory(process.argv[3]);
-  await peerSets();
+  if (process.argv[2] === '--search')
+    return searchMode(process.argv[3], process.argv[4], process.argv.slice(5));
+  if (PARTS.has('paired')) paired();
+  if (PARTS.has('peers')) await peerSets();
+  if (!PARTS.has('large')) return;
   const dir = mkdtempSync(join(tmpdir(), 'zkcheck-bench-'));
   try {
     const file = join(dir, 'million.jsonl');
