@@ -213,7 +213,13 @@ describe('writeJsonAtomic and readJson', () => {
   it('leaves the old file in place when the value cannot be written', () => {
     const path = join(root, 'test.json');
     writeJsonAtomic(path, { seed: 1 });
-    expect(() => writeJsonAtomic(path, { seed: 1n })).toThrow(TypeError);
+    const circular: Record<string, unknown> = { seed: 2 };
+    circular.self = circular;
+    expect(() => writeJsonAtomic(path, circular)).toThrow(TypeError);
+    // A bigint is no failure: history values beyond 2^53 are written as their digits.
+    writeJsonAtomic(join(root, 'big.json'), { seed: 2n ** 64n });
+    expect(readJson(join(root, 'big.json'))).toEqual({ seed: '18446744073709551616' });
+    rmSync(join(root, 'big.json'));
     expect(() => writeJsonAtomic(path, undefined)).toThrow(
       `cannot write ${path}: the value has no JSON form`,
     );
