@@ -18,7 +18,10 @@
  *
  * An enqueue of unknown outcome may be taken once or never. An acknowledged element that nobody
  * took and that no later "empty" observation covers cannot be judged: then, if nothing else is
- * wrong, the claim is "unknown" (the drain did not finish).
+ * wrong, the claim is "unknown" (the drain did not finish). With the option `drained: true` the
+ * end of the history counts as an "empty" observation of every queue (Jepsen's total-queue
+ * assumes its history ends with the queue drained): every acknowledged element nobody took is
+ * judged, against every dequeue of unknown outcome of its queue.
  */
 import type { Operation } from '../history/types.js';
 import type { ClaimChecker, ClaimOutcome } from './types.js';
@@ -34,6 +37,7 @@ interface Element {
 export const queueTotal: ClaimChecker = (ops, options) => {
   const names = queueNames(METHOD, options);
   const unsyncedEmpty = options.unsyncedEmpty === true;
+  const drained = options.drained === true;
   const elements = new Map<string | number, Element>();
   const element = (id: string | number): Element => {
     let found = elements.get(id);
@@ -136,7 +140,7 @@ export const queueTotal: ClaimChecker = (ops, options) => {
     if (!it.enqueue || it.enqueue.status !== 'ok' || it.taker) continue;
     const queue = elementKey(it.enqueue.key, null);
     const last = lastEmpty.get(queue);
-    if (!last || it.enqueue.ret > last.call) {
+    if (!drained && (!last || it.enqueue.ret > last.call)) {
       unjudged.push(it.enqueue);
       continue;
     }
@@ -145,14 +149,19 @@ export const queueTotal: ClaimChecker = (ops, options) => {
     missing.set(queue, list);
   }
   for (const [queue, enqueues] of missing) {
-    const last = lastEmpty.get(queue)!;
-    const mayHaveTaken = (unknownDequeues.get(queue) ?? []).filter((call) => call < last.ret).length;
+    const last = drained ? undefined : lastEmpty.get(queue)!;
+    const mayHaveTaken = (unknownDequeues.get(queue) ?? []).filter(
+      (call) => last === undefined || call < last.ret,
+    ).length;
     if (enqueues.length <= mayHaveTaken) continue;
     const shown = enqueues.map((op) => render(op.input));
+    const observed = last
+      ? `${describeOp(last)} found the queue empty after them`
+      : 'the history ends with the queue drained';
     explanation.push(
-      `${enqueues.length} acknowledged enqueues${queueOf(last.key)} were never dequeued, though ${describeOp(last)} found the queue empty after them and only ${mayHaveTaken} dequeues of unknown outcome could have taken any: ${listed(shown)}`,
+      `${enqueues.length} acknowledged enqueues${queueOf(enqueues[0].key)} were never dequeued, though ${observed} and only ${mayHaveTaken} dequeues of unknown outcome could have taken any: ${listed(shown)}`,
     );
-    evidence.push(last, ...enqueues.slice(0, SHOWN));
+    evidence.push(...(last ? [last] : []), ...enqueues.slice(0, SHOWN));
   }
 
   if (explanation.length > 0) return { valid: false, method: METHOD, explanation, evidence };

@@ -60,6 +60,17 @@ describe('queue-total', () => {
     expect(result.cause).toMatch(/^1 acknowledged elements were never dequeued/);
   });
 
+  it('with drained: true judges what nobody took at the end of the history; an unknown dequeue may have taken it', () => {
+    const lost = [enq(1, 0, 1), enq(2, 2, 3), deq(1, 4, 5)];
+    const result = total(lost, { drained: true });
+    expect(result.valid).toBe(false);
+    expect(result.explanation).toEqual([
+      '1 acknowledged enqueues were never dequeued, though the history ends with the queue drained and only 0 dequeues of unknown outcome could have taken any: 2',
+    ]);
+    expect(total([...lost, deq(2, 6, 7)], { drained: true }).valid).toBe(true);
+    expect(total([...lost, deq(2, 6, Infinity)], { drained: true }).valid).toBe(true);
+  });
+
   it('catches a duplicate dequeue; its twin passes', () => {
     const twice = [enq(1, 0, 1), deq(1, 2, 4, 1), deq(1, 3, 5, 2), deq(null, 6, 7)];
     const result = total(twice);
