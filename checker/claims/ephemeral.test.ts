@@ -98,14 +98,18 @@ describe('ephemeral claims', () => {
     const results = await evaluateClaims(registry(), [
       ...claim('live'),
       ...claim('reappear'),
-      ...claim('linger', { boundMs: 5000 }),
+      ...claim('linger', { boundMs: 5000, via: 'closed' }),
+      ...claim('linger', { boundMs: 5000, via: 'expired' }).map((c) => ({ ...c, name: 'linger-expired' })),
     ]);
-    expect(results.map((r) => r.valid)).toEqual([true, true, true]);
+    expect(results.map((r) => r.valid)).toEqual([true, true, true, true]);
     expect(results.map((r) => r.explanation)).toEqual([
       ["3 ephemerals, 5 reads: no live session's ephemeral missing"],
       ['2 of 3 ephemerals seen gone; none seen again'],
       [
-        '2 ended sessions: their ephemerals were listed up to 0.00 s after the end was observed (bound 5.00 s)',
+        '1 sessions closed: their ephemerals were listed up to 0.00 s after the end was observed (bound 5.00 s)',
+      ],
+      [
+        '1 sessions expired: their ephemerals were listed up to 0.00 s after the end was observed (bound 5.00 s)',
       ],
     ]);
   });
@@ -140,10 +144,16 @@ describe('ephemeral claims', () => {
   });
 
   it("linger: catches a closed session's ephemeral listed past the bound, not within it", async () => {
-    const within = await evaluateClaims(registry({ lingerUntil: 2000 }), claim('linger', { boundMs: 5000 }));
+    const within = await evaluateClaims(
+      registry({ lingerUntil: 2000 }),
+      claim('linger', { boundMs: 5000, via: 'closed' }),
+    );
     expect(within[0].valid).toBe(true);
     expect(within[0].explanation?.[0]).toMatch(/listed up to 1.00 s after/);
-    const past = await evaluateClaims(registry({ lingerUntil: 2000 }), claim('linger', { boundMs: 500 }));
+    const past = await evaluateClaims(
+      registry({ lingerUntil: 2000 }),
+      claim('linger', { boundMs: 500, via: 'closed' }),
+    );
     expect(past[0].valid).toBe(false);
     expect(past[0].explanation?.[1]).toBe(
       'node C: its session closed at t=1.00 s (close (process 2, op 10)), yet read (process 0, op 16) started at t=2.00 s still listed it: 1.00 s > 0.50 s',
@@ -153,7 +163,7 @@ describe('ephemeral claims', () => {
   it("linger: catches an expired session's ephemeral still listed long after the expiry was observed", async () => {
     const [result] = await evaluateClaims(
       registry({ lingerUntil: 20000 }),
-      claim('linger', { boundMs: 5000 }),
+      claim('linger', { boundMs: 5000, via: 'expired' }),
     );
     expect(result.valid).toBe(false);
     expect(result.explanation?.some((line) => /^node E: its session expired at t=8.90 s/.test(line))).toBe(
@@ -164,5 +174,6 @@ describe('ephemeral claims', () => {
   it('refuses an unknown property or a missing bound', async () => {
     await expect(evaluateClaims(registry(), claim('nope'))).rejects.toThrow(/property must be one of/);
     await expect(evaluateClaims(registry(), claim('linger'))).rejects.toThrow(/boundMs/);
+    await expect(evaluateClaims(registry(), claim('linger', { boundMs: 1 }))).rejects.toThrow(/via must be/);
   });
 });

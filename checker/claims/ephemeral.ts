@@ -20,6 +20,10 @@
  *             read or check started after that one returned finds it again.
  *   linger    no read that starts more than `boundMs` after the node's session end was observed
  *             lists it (a measure of how long ended sessions' nodes were still listed comes too).
+ *             `via` picks the ends judged: `expired` (the server told the owner its session
+ *             expired: the session is gone on the servers) or `closed` (the owner's close
+ *             returned: it may not have reached a server cut off by a fault, and a leader
+ *             election restarts session expiry clocks, so this one is a measure, not a promise).
  *
  * Only registers that returned ok are judged: an unknown create may apply at any time.
  */
@@ -27,6 +31,8 @@ import type { Operation } from '../history/types.js';
 import { ClaimSpecError, type ClaimChecker, type ClaimOutcome } from './types.js';
 
 const PROPERTIES = ['live', 'reappear', 'linger'] as const;
+const VIAS = ['expired', 'closed'] as const;
+type Via = (typeof VIAS)[number];
 type Property = (typeof PROPERTIES)[number];
 
 const METHOD = 'ephemeral';
@@ -50,7 +56,12 @@ export const ephemeralClaims: ClaimChecker = (ops, options) => {
         throw new ClaimSpecError(
           `ephemeral linger: boundMs must be a positive number, got ${JSON.stringify(boundMs)}`,
         );
-      return linger(registry, boundMs);
+      const via = options.via as Via;
+      if (!VIAS.includes(via))
+        throw new ClaimSpecError(
+          `ephemeral linger: via must be one of ${VIAS.join(', ')}, got ${JSON.stringify(via)}`,
+        );
+      return linger(registry, boundMs, via);
     }
   }
 };
@@ -83,8 +94,8 @@ interface Node {
   register: Operation;
   /** The owner's later ops naming this node, in call order. */
   ops: Operation[];
-  /** When its session's end was observed, and by which op. */
-  end?: { at: number; op: Operation; how: string };
+  /** When its session's end was first observed, and by which op, by how it ended. */
+  ends: Partial<Record<Via, { at: number; op: Operation }>>;
 }
 
 interface Read {
@@ -112,7 +123,7 @@ function registryOf(ops: Operation[]): Registry {
     if (typeof name !== 'string') continue;
     if (op.f === 'register') {
       if (op.status !== 'ok' || byName.has(name)) continue;
-      const node: Node = { name, register: op, ops: [] };
+      const node: Node = { name, register: op, ops: [], ends: {} };
       byName.set(name, node);
       nodes.push(node);
       continue;
@@ -121,18 +132,19 @@ function registryOf(ops: Operation[]): Registry {
     if (!node || node.register.process !== op.process) continue;
     node.ops.push(op);
     const end = endObserved(op);
-    if (end && (!node.end || end.at < node.end.at)) node.end = { ...end, op };
+    const known = end ? node.ends[end.how] : undefined;
+    if (end && (!known || end.at < known.at)) node.ends[end.how] = { at: end.at, op };
   }
   return { nodes, reads };
 }
 
 /** The end of the owner's session as this op observed it, if it did. */
-function endObserved(op: Operation): { at: number; how: string } | undefined {
+function endObserved(op: Operation): { at: number; how: Via } | undefined {
   if (op.status !== 'ok') return undefined;
   const out = record(op.output);
   const at = num(op, 'at');
   if (op.f === 'close' && at !== undefined) return { at, how: 'closed' };
-  let found: { at: number; how: string } | undefined;
+  let found: { at: number; how: Via } | undefined;
   if (Array.isArray(out?.events))
     for (const item of out.events) {
       const event = record(item);
@@ -248,12 +260,12 @@ function reappear({ nodes, reads }: Registry): ClaimOutcome {
 
 // --- linger ----------------------------------------------------------------------------------------
 
-function linger({ nodes, reads }: Registry, boundMs: number): ClaimOutcome {
+function linger({ nodes, reads }: Registry, boundMs: number, via: Via): ClaimOutcome {
   const lines: string[] = [];
   const evidence: Operation[] = [];
   const lingered: number[] = [];
   for (const node of nodes) {
-    const end = node.end;
+    const end = node.ends[via];
     if (!end) continue;
     let latest = 0;
     let late: Read | undefined;
@@ -267,7 +279,7 @@ function linger({ nodes, reads }: Registry, boundMs: number): ClaimOutcome {
     lingered.push(latest);
     if (late) {
       lines.push(
-        `node ${node.name}: its session ${end.how} at ${seconds(end.at)} (${opLabel(end.op)}), yet ${opLabel(late.op)} started at ${seconds(num(late.op, 'startedAt'))} still listed it: ${((num(late.op, 'startedAt')! - end.at) / 1000).toFixed(2)} s > ${(boundMs / 1000).toFixed(2)} s`,
+        `node ${node.name}: its session ${via} at ${seconds(end.at)} (${opLabel(end.op)}), yet ${opLabel(late.op)} started at ${seconds(num(late.op, 'startedAt'))} still listed it: ${((num(late.op, 'startedAt')! - end.at) / 1000).toFixed(2)} s > ${(boundMs / 1000).toFixed(2)} s`,
       );
       evidence.push(node.register, end.op, late.op);
     }
@@ -275,8 +287,8 @@ function linger({ nodes, reads }: Registry, boundMs: number): ClaimOutcome {
   const max = lingered.length === 0 ? 0 : Math.max(...lingered);
   const measure =
     lingered.length === 0
-      ? 'no session end was observed: nothing to measure'
-      : `${lingered.length} ended sessions: their ephemerals were listed up to ${(max / 1000).toFixed(2)} s after the end was observed (bound ${(boundMs / 1000).toFixed(2)} s)`;
+      ? `no session ${via}: nothing to measure`
+      : `${lingered.length} sessions ${via}: their ephemerals were listed up to ${(max / 1000).toFixed(2)} s after the end was observed (bound ${(boundMs / 1000).toFixed(2)} s)`;
   if (lines.length === 0) return { valid: true, method: METHOD, explanation: [measure] };
   return { valid: false, method: METHOD, explanation: [measure, ...listed(lines)], evidence };
 }
