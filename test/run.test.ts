@@ -179,7 +179,25 @@ for (const provider of ['local', 'docker'] as const) {
         const name = `killed-${provider}`;
         const child = spawn(
           process.execPath,
-          [CLI, 'run', '--name', name, '--provider', provider, '--time-limit', '60', '--store', store],
+          // A partition that starts after 1 s and lasts past the kill: analyze must name it.
+          [
+            CLI,
+            'run',
+            '--name',
+            name,
+            '--provider',
+            provider,
+            '--time-limit',
+            '60',
+            '--nemesis',
+            'partition',
+            '--nemesis-interval',
+            '1',
+            '--nemesis-duration',
+            '50',
+            '--store',
+            store,
+          ],
           {
             stdio: ['ignore', 'pipe', 'pipe'],
           },
@@ -191,7 +209,10 @@ for (const provider of ['local', 'docker'] as const) {
           const poll = setInterval(() => {
             const dir = /stored in (\S+)/.exec(stdout)?.[1];
             const file = dir && join(dir, 'history.jsonl');
-            if (file && existsSync(file) && readFileSync(file, 'utf8').split('\n').length > 600) {
+            const faults = dir ? join(dir, 'nemesis.log') : '';
+            const isolated =
+              faults && existsSync(faults) && / isolate .* -> ok /.test(readFileSync(faults, 'utf8'));
+            if (isolated && file && existsSync(file) && readFileSync(file, 'utf8').split('\n').length > 600) {
               clearInterval(poll);
               resolve(file);
             } else if (Date.now() > deadline) {
@@ -210,7 +231,9 @@ for (const provider of ['local', 'docker'] as const) {
         expect(analyzed.stderr).toBe('');
         expect(analyzed.status, analyzed.stdout).toBe(2);
         expect(analyzed.stdout).toMatch(/reads sequentially consistent\.* valid/);
-        expect(analyzed.stdout).toMatch(/verdict: unknown: the run was cut short at \d+ of 60 s\n/);
+        expect(analyzed.stdout).toMatch(
+          /verdict: unknown: the run was cut short at \d+ of 60 s; isolate n\d+ \((leader|follower)\) still active\n/,
+        );
         const results = readResults(dir) as Results & { cutShort?: { plannedSeconds: number } };
         expect(results.valid).toBe('unknown');
         expect(results.cutShort?.plannedSeconds).toBe(60);
