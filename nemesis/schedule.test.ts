@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Ensemble, LogLine, NodeState, NodeStatus, ZkMode } from '../harness/cluster/types.js';
-import { mergeConfig, parseNemesisNames, type TestConfig } from '../harness/config.js';
+import {
+  ConfigError,
+  loadConfigFile,
+  mergeConfig,
+  parseNemesisNames,
+  type TestConfig,
+} from '../harness/config.js';
 import { FakeClock } from '../harness/generator/clock.js';
 import { phases, repeat } from '../harness/generator/combinators.js';
 import { runGenerator } from '../harness/generator/run.js';
@@ -440,4 +450,94 @@ describe('families that share op names', () => {
     });
     expect(fake.state(3)).toBe('running');
   });
+});
+
+describe('schedules in config files and on the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zkcheck-schedule-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it("reads a schedule from a file; its families are the run's, with their settings", async () => {
+    const path = file('script.json', {
+      nemesisSchedule: [
+        { at: 5, fault: 'kill', targets: [2], for: 3 },
+        { on: 'newleader', node: 2, fault: 'pause', for: 2 },
+      ],
+      pauseTargets: 'leader',
+    });
+    const config = mergeConfig(await loadConfigFile(path, CATALOG), {}, CATALOG);
+    expect(config.settings).toMatchObject({ killTargets: 'one', pauseTargets: 'leader' });
+    const spec = buildTestSpec(config);
+    expect(spec.nemesis.names).toEqual(['kill', 'pause']);
+  });
+
+  it('refuses a schedule that is no list, names no family or an unknown one, or comes with --nemesis or storm', async () => {
+    const error = async (value: unknown, flags: Partial<TestConfig> = {}) => {
+      try {
+        mergeConfig(await loadConfigFile(file('bad.json', value), CATALOG), flags, CATALOG);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message.replace(dir + '/', '');
+      }
+      throw new Error('no error');
+    };
+    expect(await error({ nemesisSchedule: { at: 1 } })).toBe(
+      'bad.json: "nemesisSchedule": expected a non-empty list of steps, got {"at":1}',
+    );
+    expect(await error({ nemesisSchedule: [{ at: 1, fault: 'kill', for: 1 }, 'kill'] })).toBe(
+      'bad.json: "nemesisSchedule" step 2: expected {at, fault, targets, for} or {on, node, fault}, got "kill"',
+    );
+    expect(await error({ nemesisSchedule: [{ at: 1, for: 1 }] })).toBe(
+      'bad.json: "nemesisSchedule" step 1: fault: missing (a fault family)',
+    );
+    expect(await error({ nemesisSchedule: [{ at: 1, fault: 'explode', for: 1 }] })).toMatch(
+      /^bad\.json: "nemesisSchedule" step 1: fault: unknown fault family "explode" \(families: partition, /,
+    );
+    expect(await error({ nemesisSchedule: [{ at: 1, fault: 'kill', for: 1 }] }, { nemesis: 'pause' })).toBe(
+      "--nemesis pause: the config's nemesisSchedule names the faults; give --nemesis none or no schedule",
+    );
+    expect(await error({ nemesisSchedule: [{ at: 1, fault: 'kill', for: 1 }], nemesisMode: 'storm' })).toBe(
+      "--nemesis-mode storm: the config's nemesisSchedule already sets when each fault runs",
+    );
+  });
+
+  // Through the built CLI (npx tsc -p tsconfig.build.json first): one line, exit 254, no ensemble.
+  const zkcheck = (args: string[]) =>
+    spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'zkcheck.js'), ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('exits 254 with one line before any ensemble starts', () => {
+    const store = join(dir, 'runs');
+    const cases: Array<[string[], RegExp]> = [
+      [['--nemesis', 'partition-grudge', '--partition-grudge', '1|7'], /^zkcheck: .*7.*\n$/],
+      [['--nemesis', 'kill,explode'], /^zkcheck: --nemesis: unknown fault family "explode"/],
+      [
+        [
+          '--config',
+          file('node7.json', { nemesisSchedule: [{ at: 1, fault: 'kill', targets: [1, 7], for: 1 }] }),
+        ],
+        /^zkcheck: nemesisSchedule step 1: targets: node 7 is not in an ensemble of 3\n$/,
+      ],
+      [
+        ['--config', file('nofor.json', { nemesisSchedule: [{ at: 1, fault: 'kill', targets: 'one' }] })],
+        /^zkcheck: nemesisSchedule step 1: for: missing \(seconds\)\n$/,
+      ],
+      [['--nemesis', 'kill', '--nemesis-mode', 'gale'], /--nemesis-mode.*gale.*serial, storm/],
+    ];
+    for (const [args, message] of cases) {
+      const started = Date.now();
+      const result = zkcheck(['run', '--provider', 'local', '--store', store, ...args]);
+      expect([args.join(' '), result.status]).toEqual([args.join(' '), 254]);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout).not.toMatch(/stored in/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    }
+  }, 120_000);
 });
