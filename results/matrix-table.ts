@@ -10,6 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { nemesisLabel, runVerdict, workloadLabel, type CiRun } from './ci-run.js';
 import { readJson, StoreError } from './store.js';
 
 export interface MatrixRecordClaim {
@@ -168,5 +169,65 @@ export function isMatrix(path: string): boolean {
   return (
     existsSync(path) &&
     (statSync(path).isDirectory() ? existsSync(join(path, MATRIX_FILE)) : path.endsWith('.json'))
+  );
+}
+
+// --- compare ---------------------------------------------------------------------------------------
+
+/** One side of `zkcheck compare`: a stored run, or a test-all matrix. */
+export interface CompareSide {
+  /** What the user named (shown in the legend). */
+  label: string;
+  kind: 'run' | 'matrix';
+  cells: MatrixRecordCell[];
+  /** The side's columns: its versions (a run: the version its servers reported). */
+  versions: string[];
+}
+
+/** A stored run as a one-cell side: its verdict, claims and the version the servers reported. */
+export function runSide(run: CiRun, label: string): CompareSide {
+  const config = run.test.config ?? {};
+  const version =
+    run.test.zookeeper?.version ??
+    (typeof config.zookeeper === 'string' ? config.zookeeper : DEFAULT_VERSION);
+  const verdict = run.results?.harnessError ? 'crashed' : runVerdict(run);
+  const cell: MatrixRecordCell = {
+    workload: workloadLabel(run.test),
+    nemesis: nemesisLabel(run.test),
+    nodes: run.test.nodes ?? (typeof config.nodes === 'number' ? config.nodes : 0),
+    version,
+    verdict,
+    runDir: run.dir,
+    claims: (run.results?.claims ?? []).map((c) => ({
+      claim: c.claim,
+      valid: c.valid === true || c.valid === false ? c.valid : 'unknown',
+      promised: c.promised !== false,
+    })),
+  };
+  return { label, kind: 'run', cells: [cell], versions: [version] };
+}
+
+export function matrixSide(record: MatrixRecord, label: string): CompareSide {
+  return { label, kind: 'matrix', cells: record.cells, versions: record.versions };
+}
+
+const DEFAULT_VERSION = 'unknown version';
+
+/**
+ * Two sides in one table: a column per side and version (`A 3.8.0`, `B 3.9.6`), a group per
+ * workload × nemesis × nodes (two runs: one group, whatever they ran), a row per claim.
+ */
+export function compareTable(a: CompareSide, b: CompareSide): VerdictTable {
+  const tagged = [
+    ...a.cells.map((cell) => ({ ...cell, side: 'A' })),
+    ...b.cells.map((cell) => ({ ...cell, side: 'B' })),
+  ];
+  const columns = [...a.versions.map((v) => `A ${v}`), ...b.versions.map((v) => `B ${v}`)];
+  const bothRuns = a.kind === 'run' && b.kind === 'run';
+  return verdictTable(
+    tagged,
+    columns,
+    (cell) => `${(cell as (typeof tagged)[number]).side} ${cell.version}`,
+    bothRuns ? () => [...new Set(tagged.map((cell) => groupTitle(cell)))].join(' | ') : groupTitle,
   );
 }

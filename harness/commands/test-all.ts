@@ -36,15 +36,22 @@ import {
 import { runTest } from '../runner/run.js';
 import { buildTestSpec, CATALOG } from '../test-spec.js';
 import { writeCiOutputs } from '../../results/ci-outputs.js';
+import { readCiRun } from '../../results/ci-run.js';
 import {
+  compareTable,
+  isMatrix,
   MATRIX_FILE,
+  matrixSide,
   matrixTable,
+  readMatrix,
+  runSide,
+  type CompareSide,
   tableMarkdown,
   tableText,
   type MatrixRecord,
 } from '../../results/matrix-table.js';
-import { readJson, runTimestamp, StoreError, writeJsonAtomic } from '../../results/store.js';
-import { UsageError } from './exit.js';
+import { readJson, resolveRun, runTimestamp, StoreError, writeJsonAtomic } from '../../results/store.js';
+import { EXIT, UsageError } from './exit.js';
 
 /** Settings that are axes of the matrix: given as lists, not as one value. */
 const AXES = new Set(['name', 'workload', 'nemesis', 'nodes', 'zookeeper']);
@@ -68,7 +75,7 @@ export function registerTestAllCommand(program: Command, catalog: Catalog = CATA
       collect,
     )
     .option('--nodes <counts>', 'ensemble sizes, comma-separated (repeatable)', collect)
-    .option('--name <name>', 'prefix of every run name (default: the matrix file\'s "name", or test-all)')
+    .option('--name <name>', 'prefix of every run name (default: the matrix file\'s "name", or matrix)')
     .option('--out <dir>', 'where the table, matrix.json and outputs go (default: <store>/test-all-<time>)')
     .option('--junit <file>', 'JUnit XML for the whole matrix: a suite per run, a case per claim')
     .option(
@@ -112,6 +119,59 @@ Examples:
   command.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await testAllCommand(flags, catalog);
   });
+
+  program
+    .command('compare')
+    .description('two stored runs or two test-all matrices side by side, claim by claim')
+    .argument('<a>', 'a run (dir, test name or "latest") or a test-all dir / matrix.json')
+    .argument('<b>', 'the same, for the other side')
+    .option('--store <dir>', 'where runs are stored', defaultConfig().store)
+    .option('--markdown', 'print the table as markdown')
+    .addHelpText(
+      'after',
+      `
+A column per side and version (A 3.8.0, B 3.9.6), a group of rows per workload × nemesis × nodes,
+a row per claim; a row valid on one side and INVALID on the other is marked << (markdown: bold).
+\`zkcheck serve\` compares runs' charts too (tick two runs, Compare).
+
+Exit status: 0 the table was printed, 254 no such run or matrix.
+
+Examples:
+  zkcheck compare runs/test-all-20261205T190000.000Z runs/test-all-20261205T200000.000Z
+  zkcheck compare register-3.8.0 register-3.9.6`,
+    )
+    .action((a: string, b: string, flags: { store: string; markdown?: boolean }) => {
+      process.exitCode = compareCommand(a, b, flags);
+    });
+}
+
+function sideOf(ref: string, store: string): CompareSide {
+  try {
+    if (isMatrix(ref)) return matrixSide(readMatrix(ref), ref);
+    return runSide(readCiRun(resolveRun(ref, store)), ref);
+  } catch (error) {
+    if (error instanceof StoreError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function compareCommand(a: string, b: string, flags: { store: string; markdown?: boolean }): number {
+  const sides = [sideOf(a, flags.store), sideOf(b, flags.store)] as const;
+  const table = compareTable(...sides);
+  const legend = sides
+    .map(
+      (side, i) =>
+        `${i === 0 ? 'A' : 'B'}: ${side.kind} ${side.label}${side.kind === 'run' ? ` (${side.cells[0].runDir})` : ''}`,
+    )
+    .join('\n');
+  process.stdout.write(
+    flags.markdown ? `${legend}\n\n${tableMarkdown(table)}` : `${legend}\n\n${tableText(table)}`,
+  );
+  const differing = table.groups.flatMap((g) => g.rows.filter((r) => r.differs)).length;
+  process.stdout.write(
+    differing === 0 ? 'no row differs\n' : `${differing} row${differing === 1 ? '' : 's'} differ (<<)\n`,
+  );
+  return EXIT.valid;
 }
 
 function list(values: unknown): string[] | undefined {
