@@ -23,7 +23,7 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Pro
     load: async (program) => (await import('./commands/serve.js')).registerServeCommand(program),
   },
   {
-    names: ['test-all'],
+    names: ['test-all', 'compare'],
     load: async (program) => (await import('./commands/test-all.js')).registerTestAllCommand(program),
   },
   {
@@ -42,6 +42,7 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   analyze: 'check a stored run again (default: the latest) and rewrite its results.json',
   report: "write a stored run's report.html and charts again, without re-checking it",
   check: 'check recorded histories for linearizability against a model',
+  compare: 'two stored runs or two test-all matrices side by side, claim by claim',
   'test-all': 'run a matrix of workloads × nemeses × ZooKeeper versions: a verdict table per release',
   nemesis: 'list the fault families, their settings (flag, default, choices) and an example of each',
   serve: 'browse and compare stored runs in a web page (read-only, 127.0.0.1)',
