@@ -18,9 +18,11 @@ import {
 import type { NodeRuntime, RunLabels, ServerPaths } from './runtime.js';
 import { DEFAULT_JVM_FLAGS } from './runtime.js';
 import { EnsembleError, type EnsembleNode } from './types.js';
-import { IMAGE_LABEL, versionImageTag } from './image.js';
+import { IMAGE_LABEL, LABELS, versionImageTag } from './image.js';
+import { RECIPE } from './image-recipe.js';
+import { faketimeEnvironment, IMAGE_FAKETIME_LIBRARY } from './clock.js';
 import { DEFAULT_ZOOKEEPER_VERSION } from './versions.js';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { renderLogbackXml } from './zkconfig.js';
 
 // Must be set before Testcontainers first looks for its reaper.
@@ -114,6 +116,7 @@ export class DockerRuntime implements NodeRuntime {
   readonly provider = 'docker' as const;
   private readonly containers = new Map<number, DockerContainer>();
   private readonly logStreams = new Map<number, { out: WriteStream; source: NodeJS.ReadableStream }>();
+  private support?: Promise<string | undefined>;
 
   constructor(
     private readonly client: ContainerRuntimeClient,
@@ -136,6 +139,11 @@ export class DockerRuntime implements NodeRuntime {
       // and /conf is the node's conf dir: log the same lines as our own image, whose log4j config
       // is baked in outside /conf.
       writeFileSync(join(dirname(node.configFile), 'logback.xml'), renderLogbackXml());
+      // The clock file is in the node's conf dir, which the container sees as /conf.
+      const clock =
+        (await this.clockSupport()) === undefined
+          ? faketimeEnvironment(IMAGE_FAKETIME_LIBRARY, `/conf/${basename(node.clockFile)}`)
+          : {};
       const started = await new GenericContainer(this.source)
         .withName(`zkcheck-${this.labels.runId}-${node.id}`)
         .withNetworkMode('host')
@@ -149,7 +157,7 @@ export class DockerRuntime implements NodeRuntime {
           { source: node.dataDir, target: '/data', mode: 'rw' },
           { source: node.dataLogDir, target: '/datalog', mode: 'rw' },
         ])
-        .withEnvironment({ JVMFLAGS: this.jvmFlags, ZOO_MY_ID: String(node.id) })
+        .withEnvironment({ JVMFLAGS: this.jvmFlags, ZOO_MY_ID: String(node.id), ...clock })
         .withCommand(['zkServer.sh', 'start-foreground'])
         .withStartupTimeout(60_000)
         .start();
@@ -206,6 +214,26 @@ export class DockerRuntime implements NodeRuntime {
 
   async resume(node: EnsembleNode): Promise<void> {
     await this.container(node).unpause();
+  }
+
+  /**
+   * zkcheck's own images (of the current recipe, image-recipe.ts) carry libfaketime; the official
+   * ones do not, and their servers run without it.
+   */
+  clockSupport(): Promise<string | undefined> {
+    this.support ??= this.client.container.dockerode
+      .getImage(this.source)
+      .inspect()
+      .then(
+        (info) => {
+          const labels = (info.Config?.Labels ?? {}) as Record<string, string>;
+          return labels[IMAGE_LABEL] === 'zookeeper' && labels[LABELS.recipe] === RECIPE
+            ? undefined
+            : `image ${this.source} has no libfaketime (zkcheck's own images have it: zkcheck image build --zookeeper <version>)`;
+        },
+        (error: Error) => `cannot inspect image ${this.source}: ${error.message}`,
+      );
+    return this.support;
   }
 
   async dispose(): Promise<void> {

@@ -21,6 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { clockFileOf, writeClockFile } from './clock.js';
 import { DockerRuntime, dockerClient } from './docker.js';
 import { fourLetterWord, parseMntr, parseSrvr } from './fourlw.js';
 import {
@@ -132,6 +133,7 @@ class RunningEnsemble implements Ensemble {
   readonly source: string;
   nodes: EnsembleNode[] = [];
   private readonly states = new Map<number, NodeState>();
+  private readonly offsets = new Map<number, number>();
   private readonly tails = new Map<number, LogTail>();
   private readonly reservation: PortReservation;
   private host?: ToxiproxyHost;
@@ -195,6 +197,7 @@ class RunningEnsemble implements Ensemble {
           dataLogDir: join(dir, 'datalog'),
           configFile: join(dir, 'conf', 'zoo.cfg'),
           logFile: join(dir, 'server.log'),
+          clockFile: clockFileOf(join(dir, 'conf', 'zoo.cfg')),
         };
         return node;
       });
@@ -232,6 +235,8 @@ class RunningEnsemble implements Ensemble {
     );
     writeFileSync(join(node.dataDir, 'myid'), `${node.id}\n`);
     writeFileSync(node.logFile, '', { flag: 'a' });
+    // Before the server starts: libfaketime reads real time from it until a nemesis rewrites it.
+    writeClockFile(node.clockFile, 0);
   }
 
   /** How node `from` reaches `to`: its own real ports, or the i->k link proxies. */
@@ -302,6 +307,20 @@ class RunningEnsemble implements Ensemble {
     if (this.state(id) !== 'paused') return;
     await this.runtime.resume(this.node(id));
     this.states.set(id, 'running');
+  }
+
+  async setClock(id: number, offsetSeconds: number): Promise<void> {
+    this.assertLive();
+    const node = this.node(id);
+    const why = await this.runtime.clockSupport();
+    if (why !== undefined) throw new EnsembleError(`cannot set node ${id}'s clock: ${why}`);
+    writeClockFile(node.clockFile, offsetSeconds);
+    this.offsets.set(id, offsetSeconds);
+  }
+
+  clockOffset(id: number): number {
+    this.node(id);
+    return this.offsets.get(id) ?? 0;
   }
 
   async status(): Promise<NodeStatus[]> {

@@ -11,6 +11,7 @@ import { renderLog4jProperties } from './zkconfig.js';
  * Installed beside the suite's Java. zookeeper pulls SLF4J's API and log4j 1.2 itself; they are
  * named here because zkServer.sh needs their jars: slf4j-log4j12.jar (in forky, a link to the
  * reload4j binding, which log4j-1.2.jar serves as well) and log4j-1.2.jar, in every suite.
+ * libfaketime is preloaded into the server so that the clock nemesis can move its clock (clock.ts).
  */
 export const PACKAGES: readonly string[] = [
   'zookeeper',
@@ -18,6 +19,8 @@ export const PACKAGES: readonly string[] = [
   'liblog4j1.2-java',
   'procps',
   'netcat-openbsd',
+  'faketime',
+  'libfaketime',
 ];
 
 export const LOG4J_CONFIG_PATH = '/etc/zkcheck/log4j.properties';

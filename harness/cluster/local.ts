@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { faketimeEnvironment, hostFaketimeLibrary } from './clock.js';
 import { debianClasspath } from './jars.js';
 import type { NodeRuntime, RunLabels, ServerPaths } from './runtime.js';
 import { DEFAULT_JVM_FLAGS } from './runtime.js';
@@ -129,6 +130,8 @@ export class LocalRuntime implements NodeRuntime {
   readonly provider = 'local' as const;
   readonly source: string;
   private readonly processes = new Map<number, ChildProcess>();
+  /** Preloaded into every server when installed, so that its clock can be set while it runs. */
+  private readonly faketime = hostFaketimeLibrary();
 
   constructor(
     private readonly install: ZooKeeperInstall,
@@ -161,8 +164,9 @@ export class LocalRuntime implements NodeRuntime {
       'org.apache.zookeeper.server.quorum.QuorumPeerMain',
       node.configFile,
     ];
+    const env = this.faketime ? faketimeEnvironment(this.faketime, node.clockFile, process.env) : process.env;
     // Own process group: a Ctrl-C on the terminal reaches us, and we tear down in order.
-    const child = spawn(javaBinary(), args, { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(javaBinary(), args, { detached: true, stdio: ['ignore', log, log], env });
     closeSync(log);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -210,6 +214,12 @@ export class LocalRuntime implements NodeRuntime {
 
   async resume(node: EnsembleNode): Promise<void> {
     process.kill(this.pid(node), 'SIGCONT');
+  }
+
+  async clockSupport(): Promise<string | undefined> {
+    return this.faketime
+      ? undefined
+      : 'libfaketime is not installed here (apt-get install faketime libfaketime, or `npm run setup`)';
   }
 
   async dispose(): Promise<void> {

@@ -26,6 +26,8 @@ export interface NodeRuntime {
   kill(node: EnsembleNode): Promise<void>;
   pause(node: EnsembleNode): Promise<void>;
   resume(node: EnsembleNode): Promise<void>;
+  /** Why the servers' clocks cannot be faked (libfaketime missing), or undefined when they can. */
+  clockSupport(): Promise<string | undefined>;
   /** Removes every server (containers, processes) of this run; idempotent. */
   dispose(): Promise<void>;
   /** Last-ditch synchronous teardown for process exit handlers. */

@@ -28,6 +28,11 @@ export interface EnsembleNode {
   readonly configFile: string;
   /** Host file receiving the server's log output (stdout and stderr), across restarts. */
   readonly logFile: string;
+  /**
+   * Host file holding this node's clock offset from real time, which its libfaketime reads
+   * (clock.ts); `Ensemble.setClock` writes it.
+   */
+  readonly clockFile: string;
 }
 
 export type NodeState = 'running' | 'killed' | 'paused' | 'stopped';
@@ -143,6 +148,15 @@ export interface Ensemble extends AsyncDisposable {
   pause(id: number): Promise<void>;
   resume(id: number): Promise<void>;
   state(id: number): NodeState;
+  /**
+   * Sets node `id`'s clock to real time plus `offsetSeconds` (0: real time), whatever its state
+   * (a killed node starts with it), through its libfaketime (clock.ts): wall clock and monotonic
+   * clock alike, within two seconds. Never the host's clock. Rejects with an EnsembleError when
+   * the provider cannot fake clocks (no libfaketime on this machine, or an image without it).
+   */
+  setClock(id: number, offsetSeconds: number): Promise<void>;
+  /** The offset node `id`'s clock was last set to (0 when never set). */
+  clockOffset(id: number): number;
   /** The node that says it is leader, if exactly one running node does. */
   leader(): Promise<number | undefined>;
   status(): Promise<NodeStatus[]>;
