@@ -2,7 +2,8 @@
 # zkcheck setup: make this machine able to run real ZooKeeper ensembles.
 #
 #   1. install what is missing from Debian (docker.io, debootstrap, openjdk-17-jre-headless, zookeeper,
-#      chromium and libxml2-utils for the browser and JUnit tests);
+#      faketime and libfaketime for the clock nemesis on the local provider, chromium and
+#      libxml2-utils for the browser and JUnit tests);
 #   2. start dockerd in the background when no Docker engine answers (keeping the default `bridge`
 #      network, which Testcontainers inspects at start);
 #   3. build the local ZooKeeper images `npm test` needs (3.8.0 and 3.9.6, `zkcheck image build
@@ -43,6 +44,9 @@ fi
 command -v debootstrap >/dev/null 2>&1 || is_installed debootstrap || missing+=(debootstrap)
 is_installed openjdk-17-jre-headless || command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 is_installed zookeeper || missing+=(zookeeper)
+# The clock nemesis preloads libfaketime into the local provider's JVMs (harness/cluster/clock.ts).
+is_installed libfaketime || missing+=(libfaketime)
+is_installed faketime || missing+=(faketime)
 # The browser tests (test/browser.test.ts) drive Debian's chromium through playwright-core; the JUnit
 # test validates with xmllint --schema.
 command -v chromium >/dev/null 2>&1 || is_installed chromium || missing+=(chromium)
@@ -62,7 +66,7 @@ if ((${#missing[@]} > 0)); then
     systemctl stop zookeeper || true
   fi
 else
-  say "packages present (java, zookeeper, debootstrap, docker, chromium, xmllint)"
+  say "packages present (java, zookeeper, libfaketime, debootstrap, docker, chromium, xmllint)"
 fi
 
 if [[ -n "${ZKCHECK_SKIP_DOCKER:-}" ]]; then
