@@ -147,6 +147,10 @@ reason is printed).`,
       else process.stdout.write(formatImageList(built, buildable));
     });
 
+  // cli.ts makes the top-level commands throw instead of exiting; `image build --bogus` must
+  // too, or commander exits 1 itself instead of the CLI's one line and 254.
+  image.commands.forEach((sub) => sub.exitOverride());
+
   program
     .command('clean')
     .description('remove leftovers of dead runs: containers, JVMs, proxy servers, proxies, dirs, port locks')
