@@ -115,6 +115,8 @@ export async function localZkcheckImage(client: ContainerRuntimeClient): Promise
 export class DockerRuntime implements NodeRuntime {
   readonly provider = 'docker' as const;
   private readonly containers = new Map<number, DockerContainer>();
+  /** Nodes that run another image than `source` (replaceNode: a rolling upgrade). */
+  private readonly images = new Map<number, string>();
   private readonly logStreams = new Map<number, { out: WriteStream; source: NodeJS.ReadableStream }>();
   private support?: Promise<string | undefined>;
 
@@ -144,7 +146,7 @@ export class DockerRuntime implements NodeRuntime {
         (await this.clockSupport()) === undefined
           ? faketimeEnvironment(IMAGE_FAKETIME_LIBRARY, `/conf/${basename(node.clockFile)}`)
           : {};
-      const started = await new GenericContainer(this.source)
+      const started = await new GenericContainer(this.images.get(node.id) ?? this.source)
         .withName(`zkcheck-${this.labels.runId}-${node.id}`)
         .withNetworkMode('host')
         .withLabels({
@@ -206,6 +208,21 @@ export class DockerRuntime implements NodeRuntime {
     if (info.State.Paused) await container.unpause();
     if (info.State.Running) await container.kill({ signal: 'SIGKILL' });
     await container.wait();
+  }
+
+  /**
+   * Removes the node's container (SIGKILL if it runs) and starts a new one from `image` on the
+   * same data, config and ports: the node is the same server on another release.
+   */
+  async replace(node: EnsembleNode, image: string): Promise<void> {
+    const old = this.containers.get(node.id);
+    if (old) {
+      this.closeLogs(node.id);
+      await old.remove({ force: true, v: true });
+      this.containers.delete(node.id);
+    }
+    this.images.set(node.id, image);
+    await this.start(node);
   }
 
   async pause(node: EnsembleNode): Promise<void> {

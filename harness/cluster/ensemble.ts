@@ -288,6 +288,17 @@ class RunningEnsemble implements Ensemble {
     this.states.set(id, 'killed');
   }
 
+  async replaceNode(id: number, source: string): Promise<void> {
+    this.assertLive();
+    this.node(id);
+    if (!this.runtime.replace)
+      throw new EnsembleError(`the ${this.provider} provider cannot run a node from another release`);
+    if (this.state(id) === 'paused') await this.resume(id);
+    this.states.set(id, 'killed');
+    await this.runtime.replace(this.node(id), source);
+    this.states.set(id, 'running');
+  }
+
   async restart(id: number): Promise<void> {
     await this.kill(id);
     await this.start(id);

@@ -24,6 +24,8 @@ export interface NodeRuntime {
   /** Starts (first time, or again after kill) the node's server; returns once the process runs. */
   start(node: EnsembleNode): Promise<void>;
   kill(node: EnsembleNode): Promise<void>;
+  /** Stops the node (if running) and starts it again from another image or install (optional). */
+  replace?(node: EnsembleNode, source: string): Promise<void>;
   pause(node: EnsembleNode): Promise<void>;
   resume(node: EnsembleNode): Promise<void>;
   /** Why the servers' clocks cannot be faked (libfaketime missing), or undefined when they can. */

@@ -144,6 +144,12 @@ export interface Ensemble extends AsyncDisposable {
   kill(id: number): Promise<void>;
   /** Kill then start. */
   restart(id: number): Promise<void>;
+  /**
+   * Rolling upgrades: stops node `id` (SIGKILL when it runs) and starts it on the same data,
+   * config and ports from another release: `source` is a docker image (docker provider). Absent
+   * or rejecting with an EnsembleError where the provider cannot.
+   */
+  replaceNode?(id: number, source: string): Promise<void>;
   /** Freezes the node's process (docker pause / SIGSTOP). */
   pause(id: number): Promise<void>;
   resume(id: number): Promise<void>;
