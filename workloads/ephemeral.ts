@@ -173,6 +173,13 @@ export function ephemeralWorkload(settings: EphemeralSettings): Workload {
           type: 'ok',
           value: { exists: null, reason: `session ${owner.brokenReason}`, at: now(), ...events.drain(owner) },
         };
+      // Disconnected: a call would wait for its deadline and retire the session before the
+      // owner can learn whether it expired. Check again later instead.
+      if (!owner.connected)
+        return {
+          type: 'ok',
+          value: { exists: null, reason: 'disconnected', at: now(), ...events.drain(owner) },
+        };
       try {
         const { stat } = await owner.exists(`${ROOT}/${node}`);
         return { type: 'ok', value: { exists: stat !== null, at: now(), ...events.drain(owner) } };
