@@ -6,6 +6,7 @@
  */
 import type { NemesisEntry } from '../harness/runner/spec.js';
 import { clientIsolate } from './client-isolate.js';
+import { clock } from './clock.js';
 import { disk } from './disk.js';
 import { kill } from './kill.js';
 import { bandwidth, lag, latency, resetPeer, slowClose } from './link-faults.js';
@@ -39,4 +40,5 @@ export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   syncKillEntry,
   disk,
   clientIsolate,
+  clock,
 ]);
