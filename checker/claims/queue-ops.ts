@@ -13,7 +13,7 @@
  * Ops on different keys are different queues. Elements compare by key and JSON value.
  */
 import type { Key, Operation } from '../history/types.js';
-import { ClaimSpecError } from './types.js';
+import { ClaimSpecError, type ClaimSpec } from './types.js';
 
 /** How many elements or ops an explanation names before it says "and N more". */
 export const SHOWN = 10;
@@ -77,4 +77,38 @@ export function listed(items: readonly string[], total = items.length): string {
 
 export function render(element: unknown): string {
   return typeof element === 'bigint' ? String(element) : (JSON.stringify(element) ?? 'undefined');
+}
+
+/**
+ * The queue claims as a declaration: total queue and FIFO by sequence (promised by ZooKeeper's
+ * recipe), linearizable FIFO queue by search on histories of at most `maxOps` queue ops (not
+ * promised). `total` holds queue-total's options (`unsyncedEmpty`, `drained`); `fifoBySequence:
+ * false` leaves out the claim that needs sequence numbers (for histories without them).
+ */
+export function queueClaimSpecs(
+  options: { maxOps?: number; total?: Readonly<Record<string, unknown>>; fifoBySequence?: boolean } = {},
+): ClaimSpec[] {
+  const specs: ClaimSpec[] = [
+    {
+      name: 'total-queue',
+      title: 'every acknowledged enqueue dequeued exactly once, nothing else',
+      promised: true,
+      checker: 'queue-total',
+      ...(options.total ? { options: options.total } : {}),
+    },
+    {
+      name: 'fifo-by-sequence',
+      title: 'no consumer passes over a lower element of its listing still queued',
+      promised: true,
+      checker: 'queue-fifo',
+    },
+    {
+      name: 'linearizable-fifo',
+      title: 'linearizable FIFO queue (search, small histories only)',
+      promised: false,
+      checker: 'queue-linearizable',
+      options: { maxOps: options.maxOps ?? 200 },
+    },
+  ];
+  return options.fifoBySequence === false ? specs.filter((spec) => spec.checker !== 'queue-fifo') : specs;
 }

@@ -3,7 +3,9 @@
  * it for linearizability against the model and prints one verdict line per file (or one JSON
  * object per line with --json). With `--consistency sequential|zookeeper|all` it checks
  * ZooKeeper's claims instead, one line per claim, through the same declaration path as a run
- * (results/analyze.ts), and only the claims ZooKeeper promises decide the exit status. Models with
+ * (results/analyze.ts), and only the claims ZooKeeper promises decide the exit status. With
+ * `--claims queue` (no model) it checks a queue history, zkcheck's or Jepsen's (`:enqueue` /
+ * `:dequeue`), for the queue claims, the same declaration as a queue run. Models with
  * the version-graph capability are decided exactly wherever the graph method can. A history in
  * which nothing was checked (no op, none succeeded) is unknown. Bad input is one line on stderr
  * and exit 254.
@@ -24,6 +26,8 @@ import { describeCounterexample } from '../../checker/linearizable/describe.js';
 import { ALL_CLAIMS } from '../../checker/consistency/claims.js';
 import type { ClaimName, ClaimResult } from '../../checker/consistency/types.js';
 import { consistencyClaims, evaluateClaims, nothingChecked } from '../../checker/claims/evaluate.js';
+import { queueClaimSpecs, taken } from '../../checker/claims/queue-ops.js';
+import type { ClaimSpec } from '../../checker/claims/types.js';
 import { notLinearizableWitness } from '../../checker/explain/witness.js';
 import { shrinkHistory } from '../../checker/explain/shrink.js';
 import { explainClaim, opLabel } from '../../checker/explain/text.js';
@@ -43,8 +47,13 @@ const CONSISTENCY = Object.freeze({
 } satisfies Record<string, readonly ClaimName[] | undefined>);
 type Consistency = keyof typeof CONSISTENCY;
 
+/** What `--claims` checks instead of a model: a workload's claims, by name. */
+const CLAIM_SETS = ['queue'] as const;
+
 interface CheckFlags {
-  model: string;
+  model?: string;
+  claims?: (typeof CLAIM_SETS)[number];
+  drained?: boolean;
   format?: (typeof FORMATS)[number];
   independent?: boolean;
   init?: string;
@@ -75,12 +84,19 @@ export interface FileVerdict {
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('check recorded histories for linearizability against a model')
+    .description("check recorded histories for linearizability against a model, or for a workload's claims")
     .argument('<files...>', 'history files (zkcheck JSONL, Jepsen EDN, Porcupine logs)')
     .addOption(
-      new Option('-m, --model <name>', 'sequential model to check against')
-        .choices(Object.keys(MODELS))
-        .makeOptionMandatory(),
+      new Option('-m, --model <name>', 'sequential model to check against').choices(Object.keys(MODELS)),
+    )
+    .addOption(
+      new Option('--claims <which>', "check a workload's claims instead of a model: queue")
+        .choices(CLAIM_SETS)
+        .conflicts(['model', 'init', 'consistency', 'shrink']),
+    )
+    .option(
+      '--drained',
+      "with --claims queue: the history ends with every queue drained (Jepsen's total-queue assumes so)",
     )
     .addOption(
       new Option('-f, --format <format>', 'input format (default: detected per file)').choices(FORMATS),
@@ -116,6 +132,17 @@ versions are checked exactly by cycle detection (also for plain --consistency li
 others by search. --time-limit is the budget of each file, all its claims together. A history
 with no operation, or in which none succeeded, proves nothing: unknown.
 
+--claims queue checks a queue history instead (no --model): enqueue ops whose value is the
+element, dequeue ops whose ok value is the element taken (nil: the queue was empty), as zkcheck's
+queue workload and Jepsen's queue tests record them ({:type :ok, :f :dequeue, :value 3}). Claims:
+total queue (every acknowledged enqueue dequeued exactly once, nothing else; a dequeue of unknown
+outcome may have taken any one element), FIFO by sequence (only for histories whose dequeues
+report sequence numbers, as zkcheck's do) and linearizable FIFO queue (search, at most 200 queue
+ops; not promised). An
+acknowledged element nobody dequeued is judged lost only when a later dequeue found the queue
+empty, or with --drained, when the history ends drained; otherwise total queue is unknown. In
+histories without sync marks (Jepsen's), every "empty" dequeue counts as an observation.
+
 --shrink: for each failing file, the smallest sub-history found (within a few seconds) that
 still fails, op by op, as delta debugging leaves it.
 
@@ -125,7 +152,8 @@ Examples:
   zkcheck check run/history.jsonl --model zk-versioned-register
   zkcheck check run/history.jsonl --model zk-versioned-register --consistency all --shrink
   zkcheck check etcd_*.log --model cas-register --init nil
-  zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'`,
+  zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'
+  zkcheck check jepsen/queue/history.edn --claims queue --drained`,
     )
     .action(async (files: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(files, flags);
@@ -163,6 +191,11 @@ function parseInit(text: string | undefined): unknown {
 }
 
 async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
+  if (flags.model === undefined && flags.claims === undefined)
+    throw new UsageError(
+      "required option '-m, --model <name>' not specified (or --claims queue, for a queue history)",
+    );
+  if (flags.drained && flags.claims !== 'queue') throw new UsageError('--drained goes with --claims queue');
   const init = parseInit(flags.init);
   const modelOptions = init === undefined ? {} : { init };
   let status: Validity = true;
@@ -190,7 +223,8 @@ async function checkFile(
     });
     checkWellFormed(history, file);
     operations = toOperations(history);
-    validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
+    if (flags.model !== undefined)
+      validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
   } catch (error) {
     if (error instanceof ModelError) {
       process.stderr.write(`zkcheck: ${file}: ${error.message}\n`);
@@ -206,13 +240,19 @@ async function checkFile(
     }
     throw error;
   }
-  const spec = { name: flags.model, options: modelOptions };
   const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
+  if (flags.model === undefined) {
+    const started = performance.now();
+    const verdict = await checkFileClaims(file, history, queueDeclaration(operations, flags), timeLimitMs);
+    verdict.ms = roundMs(performance.now() - started);
+    return verdict;
+  }
+  const spec = { name: flags.model, options: modelOptions };
   const claims = CONSISTENCY[flags.consistency];
   const started = performance.now();
   const verdict =
     claims !== undefined
-      ? await checkFileClaims(file, history, claims, { spec, timeLimitMs })
+      ? await checkFileClaims(file, history, consistencyClaims(spec, claims), timeLimitMs)
       : resolveModel(spec).versionGraph
         ? await checkByGraph(file, history, operations, spec, timeLimitMs)
         : await checkBySearch(file, operations, spec, timeLimitMs);
@@ -290,15 +330,29 @@ async function shrinkFile(
   return results;
 }
 
+/**
+ * The queue claims for a file. A history without sync marks (Jepsen's) counts every "empty"
+ * dequeue as an observation; --drained makes its end one. FIFO by sequence only where dequeues
+ * report the sequence numbers they took (zkcheck's queue workload).
+ */
+function queueDeclaration(operations: readonly Operation[], flags: CheckFlags): ClaimSpec[] {
+  const unsyncedEmpty = !operations.some((op) => op.sync === true);
+  const withSeq = operations.some((op) => op.status === 'ok' && taken(op).seq !== undefined);
+  return queueClaimSpecs({
+    fifoBySequence: withSeq,
+    total: { ...(unsyncedEmpty ? { unsyncedEmpty } : {}), ...(flags.drained ? { drained: true } : {}) },
+  });
+}
+
 async function checkFileClaims(
   file: string,
   history: History,
-  claims: readonly ClaimName[],
-  options: { spec: { name: string; options: { init?: unknown } }; timeLimitMs?: number },
+  claims: readonly ClaimSpec[],
+  timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
   const analyzed = await analyzeHistory(history, file, {
-    claims: consistencyClaims(options.spec, claims),
-    timeLimitMs: options.timeLimitMs,
+    claims,
+    timeLimitMs,
     shrinkBudgetMs: 0,
   });
   const explanations = new Map<string, string[]>();
