@@ -84,7 +84,7 @@ describe('planMatrix', () => {
 
   it('refuses a cell whose settings its plug-ins refuse, naming the cell', () => {
     expect(() => planMatrix({ nemeses: ['partition-grudge'] }, {}, CATALOG)).toThrow(
-      /test-all-register-partition-grudge-3n: .*needs --partition-grudge/,
+      /matrix-register-partition-grudge-3n: .*needs --partition-grudge/,
     );
   });
 });
@@ -110,15 +110,12 @@ describe('matrix files', () => {
     const smoke = planMatrix(loadMatrixFile(join(root, 'docs/smoke.json'), CATALOG), {}, CATALOG);
     const qualify = planMatrix(loadMatrixFile(join(root, 'docs/qualify.json'), CATALOG), {}, CATALOG);
     expect(smoke.cells.length).toBe(8);
-    // Every workload and every fault family, 3 and 5 nodes.
-    expect(qualify.workloads.sort()).toEqual(
-      CATALOG.workloads
-        .map((w) => w.name)
-        .filter((n) => qualify.workloads.includes(n))
-        .sort(),
-    );
+    // Every workload and every fault family (but upgrade, which changes the version), 3 and 5 nodes.
+    for (const workload of ['register', 'set', 'lock', 'queue', 'ids', 'ephemeral'])
+      expect(qualify.workloads).toContain(workload);
     const families = new Set(qualify.nemeses.flatMap((n) => n.split(',')));
-    for (const family of CATALOG.nemeses) expect(families).toContain(family.name);
+    for (const family of CATALOG.nemeses)
+      if (family.name !== 'upgrade') expect(families).toContain(family.name);
     expect(qualify.nodes).toEqual([3, 5]);
   });
 });
