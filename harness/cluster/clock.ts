@@ -13,15 +13,22 @@
  *   pass at once; a step back makes `nanoTime` differences negative.
  * - `Thread.sleep`, `Object.wait`, `LockSupport.parkNanos` and timed queue polls keep their real
  *   durations across steps (the library converts their deadlines).
- * - With FAKETIME_DONT_FAKE_MONOTONIC=1 (nanoTime left alone) every timed `Object.wait` and
- *   `parkNanos` returns at once, even at +0: an idle server then spins at about half a core
- *   (475 vs 3 CPU ticks per 10 s), so zkcheck fakes both clocks.
+ * - But a JVM recomputes its deadlines from nanoTime: when the clock goes back, every timed loop
+ *   that began before waits out the difference (an `Object.wait` of 600 s is fixed in real time
+ *   when it starts, and setting the clock right again does not end it). A leader set back 600 s
+ *   stops pinging its followers, they elect another leader within seconds, and it still says
+ *   "leader" to `srvr` 30 s after its clock was set right. The clock nemesis restarts such nodes
+ *   in its final heal.
+ * - With FAKETIME_DONT_FAKE_MONOTONIC=1 (nanoTime left alone, which is what an NTP step does)
+ *   every timed `Object.wait` and `parkNanos` returns at once, even at +0: an idle server then
+ *   spins at about half a core (475 vs 3 CPU ticks per 10 s), so zkcheck fakes both clocks. The
+ *   same holds with libfaketime 0.9.12 and Java 25 (forky's, in the 3.9.6 image).
  * - The single-threaded library (libfaketime.so.1) costs 0.2-0.4 us per time call with a 1 s
  *   cache (0.13 us without the library); libfaketimeMT.so.1 6.6 us, and FAKETIME_NO_CACHE=1
  *   20-55 us (a file read per call).
  * - On a real ensemble (3.8.0, local): a follower stepped +3600 s logs an hour ahead within two
  *   seconds, and closes its client connections once (its connection expiry runs on nanoTime);
- *   the clients reconnect. A leader stepped +3600 s keeps leading.
+ *   the clients reconnect. A leader stepped +3600 s keeps leading (10 s watched).
  */
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
