@@ -18,7 +18,15 @@ import {
   type MatrixCellOutcome,
 } from './matrix.js';
 import { CATALOG } from './test-spec.js';
-import { matrixTable, tableMarkdown, tableText, type MatrixRecord } from '../results/matrix-table.js';
+import {
+  compareTable,
+  matrixSide,
+  matrixTable,
+  runSide,
+  tableMarkdown,
+  tableText,
+  type MatrixRecord,
+} from '../results/matrix-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkcheck-matrix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -222,5 +230,51 @@ describe('the verdict table', () => {
     const md = tableMarkdown(matrixTable(record), 'test-all t');
     expect(md).toContain('| ⚠️ writes-linearizable | **INVALID** | **valid** |');
     expect(md).toContain('| linearizable | INVALID\\* | INVALID\\* |');
+  });
+
+  it('compare: two matrices side by side, a column per side and version', () => {
+    const other: MatrixRecord = {
+      ...record,
+      versions: ['3.9.6'],
+      cells: [{ ...record.cells[1], verdict: 'INVALID', claims: claims(false, false) }],
+    };
+    const table = compareTable(matrixSide(record, 'a'), matrixSide(other, 'b'));
+    expect(table.columns).toEqual(['A 3.8.0', 'A 3.9.6', 'B 3.9.6']);
+    const register = table.groups[0];
+    expect(register.rows[1]).toEqual({
+      label: 'writes-linearizable',
+      cells: ['INVALID', 'valid', 'INVALID'],
+      differs: true,
+    });
+    // A group only one side ran: the other side's column says not run, which differs from nothing.
+    expect(table.groups[1].rows[0]).toEqual({
+      label: 'run',
+      cells: ['crashed', 'not run', 'not run'],
+      differs: false,
+    });
+  });
+
+  it('compare: two runs in one group, their claims row by row', () => {
+    const run = (version: string, valid: boolean) => ({
+      dir: `/runs/${version}`,
+      test: {
+        name: 'r',
+        workload: { name: 'register' },
+        nemesis: ['kill'],
+        nodes: 3,
+        zookeeper: { version },
+      },
+      results: {
+        valid,
+        claims: [{ claim: 'writes-linearizable', valid, promised: true }],
+      },
+    });
+    const table = compareTable(runSide(run('3.8.0', false), 'x'), runSide(run('3.9.6', true), 'y'));
+    expect(table.columns).toEqual(['A 3.8.0', 'B 3.9.6']);
+    expect(table.groups).toHaveLength(1);
+    expect(table.groups[0].title).toBe('register × kill × 3 nodes');
+    expect(tableText(table)).toMatch(/^ {2}writes-linearizable\s+INVALID\s+valid\s+<<$/m);
+    const same = compareTable(runSide(run('3.9.6', true), 'x'), runSide(run('3.9.6', true), 'y'));
+    expect(same.groups[0].rows.some((r) => r.differs)).toBe(false);
   });
 });
