@@ -256,6 +256,7 @@ describe('the verdict table', () => {
 
   it('compare: two runs in one group, their claims row by row', () => {
     const run = (version: string, valid: boolean) => ({
+      // As Debian's builds report it.
       dir: `/runs/${version}`,
       test: {
         name: 'r',

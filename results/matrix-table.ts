@@ -187,9 +187,14 @@ export interface CompareSide {
 /** A stored run as a one-cell side: its verdict, claims and the version the servers reported. */
 export function runSide(run: CiRun, label: string): CompareSide {
   const config = run.test.config ?? {};
+  // Debian's builds report "3.9.6-${mvngit.commit.id}": the unexpanded placeholder says nothing.
+  const reported = run.test.zookeeper?.version?.replace(/-\$\{[^}]*\}$/, '');
   const version =
-    run.test.zookeeper?.version ??
-    (typeof config.zookeeper === 'string' ? config.zookeeper : DEFAULT_VERSION);
+    reported && reported !== 'unknown'
+      ? reported
+      : typeof config.zookeeper === 'string'
+        ? config.zookeeper
+        : DEFAULT_VERSION;
   const verdict = run.results?.harnessError ? 'crashed' : runVerdict(run);
   const cell: MatrixRecordCell = {
     workload: workloadLabel(run.test),
