@@ -19,7 +19,8 @@
  * version)]) on the session that was elected (it cannot apply once that session is gone), and
  * `resign` deletes the node. A refused lead or resign is `ok` with `applied: false` /
  * `deleted: false` and its reason: it definitely did nothing, and it is how a leader learns it
- * lost. Outputs carry `at` (ms on the workload's clock) and the connection events (disconnected,
+ * lost. A lead while the session is disconnected is not tried (`applied: null`): the leader keeps
+ * believing until it hears of an expiry. Outputs carry `at` (ms on the workload's clock) and the connection events (disconnected,
  * reconnected, expired) the leader's session saw since the last op. Claims (checker/claims/election.ts):
  *
  *   leader-uniqueness  promised: at most one leader per epoch as the server sees it (czxid order);
@@ -346,6 +347,9 @@ type Done = (value: Record<string, unknown>) => Completion;
 async function lead(leading: Leading, key: number, done: Done): Promise<Completion> {
   const session = leading.session;
   if (!session.usable) return done({ applied: false, reason: `session ${session.brokenReason}` });
+  // Disconnected: a call would wait for its deadline and retire the session before the leader
+  // learns whether it expired. A naive leader keeps believing and tries again later.
+  if (!session.connected) return done({ applied: null, reason: 'disconnected' });
   let read;
   try {
     read = await session.getData(counter(key));

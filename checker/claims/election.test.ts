@@ -214,6 +214,29 @@ describe('election claims', () => {
     expect(fast[0].explanation?.[1]).toBe('leaderless ms, in order: 4900');
   });
 
+  it('a lead not tried while disconnected neither ends the belief nor counts as hearing from a server', async () => {
+    const ops = expiredLeader();
+    const h = history();
+    h.invoke(1, 'lead', A);
+    h.ok(1, { applied: null, reason: 'disconnected', at: 5000 });
+    // Put it between A's applied lead and B's election, with positions that keep real time.
+    const disconnected = h.ops[0];
+    Object.assign(disconnected, {
+      id: ops.length,
+      call: 4.1,
+      ret: 4.2,
+      invokeIndex: 4.1,
+      completeIndex: 4.2,
+    });
+    ops.push(disconnected);
+    const [belief, leaderless] = await evaluateClaims(ops, [
+      ...claim('belief'),
+      ...claim('leaderless', { boundMs: 4000 }),
+    ]);
+    expect(belief.valid).toBe(false);
+    expect(leaderless.explanation?.[1]).toMatch(/leader c-0000000001 last heard of at t=1.10 s/);
+  });
+
   it('refuses an unknown property or a missing bound', async () => {
     await expect(evaluateClaims(expiredLeader(), claim('nope'))).rejects.toThrow(/property must be one of/);
     await expect(evaluateClaims(expiredLeader(), claim('leaderless'))).rejects.toThrow(/boundMs/);

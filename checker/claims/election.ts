@@ -7,7 +7,8 @@
  *
  *   elect     ok output {node, seq, czxid, owner, session, at}: the candidate saw its node lowest
  *             and read its Stat (czxid: the creation zxid, `0x…`; owner: its ephemeralOwner).
- *   lead      input {node, seq}; ok output {applied, value?, version?, reason?, at, events?}.
+ *   lead      input {node, seq}; ok output {applied, value?, version?, reason?, at, events?}
+ *             (applied null: not tried, the session was disconnected).
  *   resign    input {node, seq}; ok output {deleted, reason?, at, events?}.
  *   read      the final read, ok output {fenced: {value, version}}.
  *
@@ -225,9 +226,10 @@ function afterExpiry(ops: Operation[]): Violation[] {
 
 // --- leaderless time -----------------------------------------------------------------------------------
 
+/** An ok op that heard nothing from a server that counts: refused, or not tried (disconnected). */
 function refused(op: Operation): boolean {
   const out = record(op.output);
-  return out?.applied === false || out?.deleted === false;
+  return out?.applied === false || out?.applied === null || out?.deleted === false;
 }
 
 /** When a leader stopped leading as far as the history shows, and how. */
