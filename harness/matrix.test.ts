@@ -263,7 +263,7 @@ describe('the verdict table', () => {
         workload: { name: 'register' },
         nemesis: ['kill'],
         nodes: 3,
-        zookeeper: { version },
+        zookeeper: { version: `${version}-\${mvngit.commit.id}` },
       },
       results: {
         valid,

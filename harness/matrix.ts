@@ -148,7 +148,7 @@ export function parseMatrixInput(value: unknown, from: string, catalog: Catalog)
  * anything runs.
  */
 export function planMatrix(file: MatrixInput, flags: MatrixInput, catalog: Catalog): MatrixPlan {
-  const name = flags.name ?? file.name ?? 'test-all';
+  const name = flags.name ?? file.name ?? 'matrix';
   const workloads = unique(flags.workloads ?? file.workloads ?? ['register']);
   const nemeses = unique((flags.nemeses ?? file.nemeses ?? ['none']).map(normalNemesis));
   const nodes = unique(flags.nodes ?? file.nodes ?? [3]);
