@@ -98,5 +98,9 @@ describe.skipIf(skip)(`combined faults on a real ensemble${skip ? ` (SKIPPED: ${
     const finals = history.filter((op) => op.process === 'nemesis' && op.type === 'ok').map((op) => op.f);
     for (const heal of ['heal-all', 'start-all', 'resume-all', 'heal-all-lag'])
       expect(finals).toContain(heal);
+    const perFamily = [...families].map((f) => `${f} x${windows.filter((w) => w.startOp === f).length}`);
+    process.stdout.write(
+      `combined run: ${/^\d+ ops in .*$/m.exec(stdout)?.[0]}; fault windows ${perFamily.join(', ')}\n`,
+    );
   }, 480_000);
 });
