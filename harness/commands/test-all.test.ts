@@ -146,7 +146,8 @@ describe.skipIf(skip)(`zkcheck test-all on docker ensembles${skip ? ` (SKIPPED: 
     expect(matrix.cells[0].crashed).toMatch(/quorum|container|exited/i);
     for (const cell of matrix.cells.slice(1)) {
       expect(['valid', 'INVALID', 'unknown'], `${JSON.stringify(cell)}\n${stdout}`).toContain(cell.verdict);
-      expect(cell.reported).toBe(cell.version);
+      // What the servers report: Debian's builds say "3.9.6-${mvngit.commit.id}".
+      expect(cell.reported?.split('-')[0]).toBe(cell.version);
       expect(cell.claims.length).toBeGreaterThan(0);
       expect(existsSync(join(cell.runDir!, 'results.json'))).toBe(true);
     }
