@@ -246,6 +246,9 @@ describe('the verdict table', () => {
       cells: ['INVALID', 'valid', 'INVALID'],
       differs: true,
     });
+    // A matrix against itself: versions differ inside a side, but no side differs from the other.
+    const self = compareTable(matrixSide(record, 'a'), matrixSide(record, 'a'));
+    expect(self.groups.flatMap((g) => g.rows).filter((r) => r.differs)).toEqual([]);
     // A group only one side ran: the other side's column says not run, which differs from nothing.
     expect(table.groups[1].rows[0]).toEqual({
       label: 'run',

@@ -62,10 +62,15 @@ export function claimWord(claim: MatrixRecordClaim | undefined): string {
   return claim.promised ? word : `${word}*`;
 }
 
-/** Cells that agree: the same word, or one of them has nothing to say (`-`, not run). */
-function differs(words: readonly string[]): boolean {
-  const said = new Set(words.filter((w) => w !== '-' && w !== 'not run'));
-  return said.size > 1;
+const said = (word: string): boolean => word !== '-' && word !== 'not run';
+
+/**
+ * Whether columns disagree: two of them (of `pairs`, by index; default every two) say different
+ * words. A column with nothing to say (`-`, not run) agrees with everything.
+ */
+function differs(words: readonly string[], pairs?: ReadonlyArray<readonly [number, number]>): boolean {
+  if (!pairs) return new Set(words.filter(said)).size > 1;
+  return pairs.some(([i, j]) => said(words[i]) && said(words[j]) && words[i] !== words[j]);
 }
 
 /**
@@ -77,6 +82,7 @@ export function verdictTable(
   columns: readonly string[],
   columnOf: (cell: MatrixRecordCell) => string,
   groupOf: (cell: MatrixRecordCell) => string = groupTitle,
+  pairs?: ReadonlyArray<readonly [number, number]>,
 ): VerdictTable {
   const groups = new Map<string, Map<string, MatrixRecordCell>>();
   for (const cell of cells) {
@@ -90,14 +96,14 @@ export function verdictTable(
       const at = columns.map((column) => byColumn.get(column));
       const claimNames = [...new Set(at.flatMap((cell) => cell?.claims.map((c) => c.claim) ?? []))];
       const runWords = at.map((cell) => cell?.verdict ?? 'not run');
-      const rows = [{ label: 'run', cells: runWords, differs: differs(runWords) }];
+      const rows = [{ label: 'run', cells: runWords, differs: differs(runWords, pairs) }];
       for (const name of claimNames) {
         const words = at.map((cell) =>
           cell === undefined || cell.verdict === 'not run'
             ? 'not run'
             : claimWord(cell.claims.find((c) => c.claim === name)),
         );
-        rows.push({ label: name, cells: words, differs: differs(words) });
+        rows.push({ label: name, cells: words, differs: differs(words, pairs) });
       }
       return { title, rows };
     }),
@@ -195,7 +201,8 @@ export function runSide(run: CiRun, label: string): CompareSide {
       : typeof config.zookeeper === 'string'
         ? config.zookeeper
         : DEFAULT_VERSION;
-  const verdict = run.results?.harnessError ? 'crashed' : runVerdict(run);
+  const verdict =
+    run.results?.harnessError || run.test.status === 'harness-error' ? 'crashed' : runVerdict(run);
   const cell: MatrixRecordCell = {
     workload: workloadLabel(run.test),
     nemesis: nemesisLabel(run.test),
@@ -229,10 +236,16 @@ export function compareTable(a: CompareSide, b: CompareSide): VerdictTable {
   ];
   const columns = [...a.versions.map((v) => `A ${v}`), ...b.versions.map((v) => `B ${v}`)];
   const bothRuns = a.kind === 'run' && b.kind === 'run';
+  // Side against side: the same version on both when they share one, else every A with every B.
+  const shared = a.versions.some((v) => b.versions.includes(v));
+  const pairs = a.versions.flatMap((va, i) =>
+    b.versions.flatMap((vb, j) => (!shared || va === vb ? [[i, a.versions.length + j] as const] : [])),
+  );
   return verdictTable(
     tagged,
     columns,
     (cell) => `${(cell as (typeof tagged)[number]).side} ${cell.version}`,
     bothRuns ? () => [...new Set(tagged.map((cell) => groupTitle(cell)))].join(' | ') : groupTitle,
+    pairs,
   );
 }
