@@ -33,6 +33,12 @@ describe('zkcheck test-all: bad input', () => {
     expect(stderr).toBe('zkcheck: unknown ZooKeeper version "3.7.1" (zkcheck runs 3.8.0, 3.9.3, 3.9.6)\n');
   });
 
+  it('compare of a run or matrix that does not exist is one line naming it, exit 254', () => {
+    const { status, stderr } = zkcheck(['compare', 'no-such-run', join(store, 'nope'), '--store', store]);
+    expect(status).toBe(254);
+    expect(stderr).toMatch(/^zkcheck: no run at no-such-run: .*\n$/);
+  });
+
   it('a matrix file with a typo is one line naming it, exit 254', () => {
     const file = join(store, 'typo.json');
     writeFileSync(file, JSON.stringify({ versions: ['3.8.0'], workloads: ['register'], nemesis: ['kill'] }));
@@ -175,6 +181,17 @@ describe.skipIf(skip)(`zkcheck test-all on docker ensembles${skip ? ` (SKIPPED: 
     const crashedSuite = xml.split('<testsuite ')[1];
     expect(crashedSuite).toMatch(/^name="m-register-none-3n-zk3\.8\.0"/);
     expect(crashedSuite).toMatch(/<error type="(not-checked|harness-error)"/);
+
+    // compare: the matrix against itself differs nowhere; the crashed 3.8.0 run against the
+    // valid 3.9.6 one differs on the run row.
+    const self = zkcheck(['compare', out, join(out, 'matrix.json')]);
+    expect(self.status, self.stderr).toBe(0);
+    expect(self.stdout).toMatch(/^ {2}run\s+crashed\s+(valid|INVALID|unknown)\s+crashed\s+\1$/m);
+    expect(self.stdout).toContain('no row differs');
+    const runs = zkcheck(['compare', matrix.cells[0].runDir!, matrix.cells[1].runDir!, '--store', store]);
+    expect(runs.status, runs.stderr).toBe(0);
+    expect(runs.stdout).toMatch(/^\s+A 3\.8\.0\s+B 3\.9\.6$/m);
+    expect(runs.stdout).toMatch(/^ {2}run\s+crashed\s+(valid|INVALID|unknown)\s+<<$/m);
 
     // The summary: the matrix table, then each run.
     const md = readFileSync(summary, 'utf8');

@@ -8,7 +8,7 @@
  * matrix, keeping the table so far.
  */
 import { Command, Option } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
@@ -148,7 +148,9 @@ Examples:
 function sideOf(ref: string, store: string): CompareSide {
   try {
     if (isMatrix(ref)) return matrixSide(readMatrix(ref), ref);
-    return runSide(readCiRun(resolveRun(ref, store)), ref);
+    // A run dir as is (a run that crashed before its first op has test.json but no history).
+    const dir = existsSync(join(ref, 'test.json')) ? ref : resolveRun(ref, store);
+    return runSide(readCiRun(dir), ref);
   } catch (error) {
     if (error instanceof StoreError) throw new UsageError(error.message);
     throw error;
