@@ -154,6 +154,7 @@ describe('search against the brute-force oracle', () => {
     const model = resolveModel({ name, options: init === undefined ? {} : { init } });
     it(`agrees on random valid and invalid ${name} histories (${object === smallValueRegister ? 'small values' : 'unique values'})`, () => {
       let invalid = 0;
+      let pruned = 0;
       fc.assert(
         fc.property(
           smallHistory(object),
@@ -163,13 +164,16 @@ describe('search against the brute-force oracle', () => {
             const operations = toOperations(perturb(history, choice, value));
             const expected = bruteForceLinearizable(operations, model);
             if (!expected) invalid++;
+            if (model.prune?.(operations) !== undefined) pruned++;
             expect(searchLinearization(operations, model).valid).toBe(expected);
           },
         ),
         { numRuns: 2_600 },
       );
-      // Both verdicts must be exercised, or the agreement proves little.
+      // Both verdicts must be exercised, or the agreement proves little; so must every pruning rule
+      // (the oracle searches everything, the search leaves out what the model's prune says).
       expect(invalid).toBeGreaterThan(200);
+      if (name === 'cas-register') expect(pruned).toBeGreaterThan(100);
     });
   }
 

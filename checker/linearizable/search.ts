@@ -17,7 +17,9 @@
  *   for an op that merely leaves the current state unchanged (a write of the value already
  *   held): moving it would drop its effect from the later point.
  * - Operations with an unknown outcome (`info`) have their return at infinity and need never be
- *   linearized: the search succeeds once every `ok` operation is.
+ *   linearized: the search succeeds once every `ok` operation is. Those the model's `prune` shows
+ *   no linearization needs (register.ts: crashed writes whose value nothing observes) are left
+ *   out before the search starts.
  */
 import type { Operation } from '../history/types.js';
 import { StepBudgetExceeded, type Impossibility, type Model } from '../models/model.js';
@@ -86,10 +88,12 @@ export interface ResumableSearch {
 }
 
 export function startSearch<S>(
-  ops: Operation[],
+  allOps: Operation[],
   model: Model<S>,
   limits: SearchLimits = {},
 ): ResumableSearch {
+  // Unknown-outcome ops no linearization needs (the model's proof) are not searched at all.
+  const ops = model.prune?.(allOps) ?? allOps;
   const n = ops.length;
   const okCount = ops.reduce((count, op) => count + (op.status === 'ok' ? 1 : 0), 0);
   if (okCount === 0) return { run: () => ({ valid: true, configurations: 0 }) };

@@ -67,6 +67,13 @@ export interface Model<S = unknown> {
    */
   impossible?(ops: readonly Operation[]): Impossibility | undefined;
   /**
+   * Unknown-outcome ops the search may leave out, because no linearization needs them: the ops
+   * to search (a subset, order kept), or undefined to search them all. Sound only with a proof
+   * that a history is linearizable with the left-out ops iff without them (each model's comment
+   * gives it); the oracle property tests (linearizable/search.test.ts) cover every rule.
+   */
+  prune?(ops: readonly Operation[]): Operation[] | undefined;
+  /**
    * Capability: every update's ok reply reports the version it created (ZooKeeper's data version),
    * starting from `{value: init, version: 0}`, so the claims can be decided exactly by the version
    * graph (consistency/graph.ts) instead of a search. Declared by the model, never guessed from

@@ -8,6 +8,16 @@
  * A read reporting null means "the register holds null" or "nothing known", per
  * `ModelOptions.nullRead` (default: null means absent when the register starts as null).
  * `cas-register.ts` builds on this file.
+ *
+ * Pruning (`prune`): an unknown-outcome write or cas whose new value v no op observes (no ok read
+ * returns v, no cas of any outcome expects v) is left out of the search. Proof: take a
+ * linearization that places such an op o. From o until the next op that sets the register, the
+ * register holds v, so every op placed there is legal in a state holding v: not an ok read (it
+ * would return v), not a cas (a cas is legal only when it matches, and none expects v), so only
+ * writes, which end the stretch, and reads that report nothing, which are legal in any state.
+ * Drop o: those reads stay legal, the write that ends the stretch sets the same state, and every
+ * other op sees the state it saw; o has an unknown outcome, so it need never be linearized. The
+ * converse is immediate (a linearization without o is one where o never took effect).
  */
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
@@ -58,6 +68,22 @@ export function buildRegister(name: string, options: ModelOptions, withCas: bool
     },
     equal: (a, b) => a === b,
     readOnly: (op) => op.f === 'read',
+    prune(ops) {
+      // Values some op observes: ok reads' results, every cas's expected value (see above).
+      const observed = new Set<number>();
+      let unknownUpdates = 0;
+      for (const op of ops) {
+        if (op.f === 'read') {
+          const read = knownOutput(op);
+          if (read !== undefined) observed.add(values.id(read));
+        } else if (op.f === 'cas' && withCas) observed.add(values.id(casPair(op)[0]));
+        if (op.status === 'info' && op.f !== 'read') unknownUpdates++;
+      }
+      if (unknownUpdates === 0) return undefined;
+      const written = (op: Operation) => values.id(op.f === 'cas' ? casPair(op)[1] : op.input);
+      const kept = ops.filter((op) => op.status !== 'info' || op.f === 'read' || observed.has(written(op)));
+      return kept.length < ops.length ? kept : undefined;
+    },
     hash: (state) => state,
     describe: (state) => render(values.value(state)),
     explain(state, op) {
