@@ -14,7 +14,6 @@ import { checkPartsInterleaved } from './interleave.js';
 import { mergeValidity, type CheckResult, type ModelSpec, type Validity } from './types.js';
 
 export type { ModelSpec } from './types.js';
-import { runOnWorkers } from './pool.js';
 
 export interface CheckOptions {
   /** Wall-clock budget for the whole check, in ms. */
@@ -86,7 +85,8 @@ export async function checkLinearizable(
   try {
     results =
       workers > 0
-        ? await runOnWorkers(parts, spec as ModelSpec, limits, workers)
+        ? // Loaded only here: most checks run in this thread, and worker_threads costs start-up time.
+          await (await import('./pool.js')).runOnWorkers(parts, spec as ModelSpec, limits, workers)
         : checkPartsInterleaved(parts, searchModelOf(model), limits);
   } catch (error) {
     return unknownResult(ops.length, parts.length, started, `checker error: ${(error as Error).message}`);
