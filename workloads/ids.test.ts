@@ -1,0 +1,116 @@
+/**
+ * The ids workload end to end, through the built CLI on a real 3-node ensemble: valid with no
+ * faults; under partitions, kills and a one-way client cut at once (creates whose replies are lost
+ * do happen) the run completes and gives a verdict per claim, the promised ones hold, and the
+ * final read shows every acknowledged id plus ids taken by creates of unknown outcome.
+ * Under CI=true nothing skips.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerAnswers } from '../harness/cluster/docker.js';
+
+const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
+const store = mkdtempSync(join(tmpdir(), 'zkcheck-ids-test-'));
+afterAll(() => rmSync(store, { recursive: true, force: true }));
+
+function run(extra: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    // The floor is low: the shared CI machine may be slow, and the claims are what this tests.
+    [
+      CLI,
+      'run',
+      '--workload',
+      'ids',
+      '--rate',
+      '100',
+      '--seed',
+      '7',
+      '--min-throughput',
+      '2',
+      '--store',
+      store,
+      ...extra,
+    ],
+    { encoding: 'utf8', timeout: 240_000 },
+  );
+  const dir = /stored in (\S+)/.exec(result.stdout)?.[1];
+  const results = dir ? JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) : undefined;
+  const history = dir
+    ? readFileSync(join(dir, 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as HistoryLine)
+    : [];
+  return { ...result, results, history };
+}
+
+interface HistoryLine {
+  process: number | 'nemesis';
+  type: string;
+  f: string;
+  key?: number;
+  value: unknown;
+}
+
+const verdicts = (results: { claims: { claim: string; valid: unknown }[] }) =>
+  Object.fromEntries(results.claims.map((c) => [c.claim, c.valid]));
+
+const CLAIMS = ['id-unique', 'id-increasing', 'next-unique', 'next-increasing'];
+
+/** Acknowledged sequential ids, creates of unknown outcome, and the ids the final read found. */
+function sequentialIds(history: HistoryLine[]) {
+  const acknowledged = history.filter((op) => op.f === 'id' && op.type === 'ok').map((op) => op.value);
+  const unknown = history.filter((op) => op.f === 'id' && op.type === 'info').length;
+  const read = history.findLast((op) => op.f === 'read' && op.type === 'ok')?.value as
+    { ids: Record<string, number[]> } | undefined;
+  return { acknowledged: acknowledged as number[], unknown, present: read?.ids['0'] ?? [] };
+}
+
+const skip = !dockerAnswers() && process.env.CI !== 'true';
+
+describe.skipIf(skip)('an ids run on a real ensemble', () => {
+  it('is valid with no faults; the final read holds exactly the acknowledged ids', () => {
+    const result = run(['--time-limit', '6']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const v = verdicts(result.results);
+    expect(Object.keys(v)).toEqual(CLAIMS);
+    for (const claim of CLAIMS) expect(v[claim], claim).toBe(true);
+    const ids = sequentialIds(result.history);
+    expect(ids.acknowledged.length).toBeGreaterThan(50);
+    expect(ids.present).toEqual([...ids.acknowledged].sort((a, b) => a - b));
+  }, 240_000);
+
+  it('under partitions, kills and a one-way client cut completes with a verdict per claim; unknown creates that happened are in the final read', () => {
+    const result = run([
+      '--time-limit',
+      '10',
+      '--nemesis',
+      'partition,kill,client-cut',
+      '--nemesis-mode',
+      'storm',
+      '--nemesis-interval',
+      '2',
+      '--nemesis-duration',
+      '3',
+      '--recovery',
+      '2',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.results).toBeDefined();
+    const v = verdicts(result.results);
+    expect(Object.keys(v)).toEqual(CLAIMS);
+    // A correct ZooKeeper keeps its promises.
+    for (const claim of CLAIMS) expect(v[claim], claim).toBe(true);
+    const ids = sequentialIds(result.history);
+    // Every acknowledged id survived, and creates whose replies were lost took ids too.
+    expect(ids.present).toEqual(expect.arrayContaining(ids.acknowledged));
+    expect(ids.unknown).toBeGreaterThan(0);
+    expect(ids.present.length).toBeGreaterThan(ids.acknowledged.length);
+    expect(ids.present.length).toBeLessThanOrEqual(ids.acknowledged.length + ids.unknown);
+  }, 240_000);
+});
