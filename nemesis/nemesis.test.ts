@@ -125,6 +125,7 @@ describe('the fault registry', () => {
       'sync-kill',
       'disk',
       'client-isolate',
+      'clock',
     ]);
     for (const entry of NEMESES) expect(entry.help.length).toBeGreaterThan(10);
     expect(parseNemesisNames('none', CATALOG)).toEqual([]);

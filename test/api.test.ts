@@ -34,8 +34,8 @@ describe("import { ... } from 'zkcheck'", () => {
     });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      workloads: ['register', 'set', 'lock', 'queue'],
-      nemeses: 18,
+      workloads: ['register', 'set', 'lock', 'queue', 'ids', 'election', 'ephemeral'],
+      nemeses: 19,
       faults: ['kill'],
       runTest: 'function',
       verdicts: [

@@ -88,7 +88,7 @@ describe('the registries reach the CLI', () => {
     const result = zkcheck(['run', '--workload', 'nosuch']);
     expect(result.status).toBe(254);
     expect(result.stderr).toMatch(
-      /argument 'nosuch' is invalid\. Allowed choices are register, set, lock, queue\./,
+      /argument 'nosuch' is invalid\. Allowed choices are register, set, lock, queue, ids, election, ephemeral\./,
     );
   });
 
