@@ -30,9 +30,9 @@
  *   leaderless-time    not promised: the time without a leader after each leader loss (a measure,
  *                      with --leaderless-bound as its threshold).
  */
-import type { EventEmitter } from 'node:events';
+import { createIfMissing, seqOf, SessionEvents, sleepMs } from './recipe.js';
 import type { ClaimSpec } from '../checker/claims/types.js';
-import { DEFINITE_WRITE_FAILURES, ZkError } from '../harness/client/outcome.js';
+import { classify, errorForHistory } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { eachThread } from '../harness/generator/threads.js';
 import { GeneratorBase } from '../harness/generator/core.js';
@@ -236,7 +236,10 @@ export function electionWorkload(
         untilOk(stagger(0.2, repeat({ f: 'read', key }))),
       ),
     invoke: (session, op) =>
-      invoke(session, op).catch((error: unknown) => ({ type: 'info' as const, error: errorOf(error) })),
+      invoke(session, op).catch((error: unknown) => ({
+        type: 'info' as const,
+        error: errorForHistory(error),
+      })),
     describe: () => ({
       root: ROOT,
       data: DATA,
@@ -262,28 +265,7 @@ async function setup(session: ZkSession, electionCount: number): Promise<void> {
   }
 }
 
-async function createIfMissing(session: ZkSession, path: string): Promise<void> {
-  try {
-    await session.create(path);
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
-  }
-}
-
 // --- the recipe ---------------------------------------------------------------------------------
-
-const seqOf = (node: string): number => Number(node.slice(node.lastIndexOf('-') + 1));
-
-const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function definite(error: unknown, kind: 'read' | 'write'): boolean {
-  if (!(error instanceof ZkError)) return false;
-  return kind === 'read' || DEFINITE_WRITE_FAILURES.has(error.name);
-}
-
-function errorOf(error: unknown): { name: string; message: string } {
-  return { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) };
-}
 
 async function elect(
   session: ZkSession,
@@ -297,7 +279,7 @@ async function elect(
   try {
     path = (await session.create(`${electionDir(key)}/${PREFIX}`, '', 'ephemeral_sequential')).path;
   } catch (error) {
-    return { type: definite(error, 'write') ? 'fail' : 'info', error: errorOf(error) };
+    return { type: classify(error, 'write'), error: errorForHistory(error) };
   }
   const node = path.slice(path.lastIndexOf('/') + 1);
   const seq = seqOf(node);
@@ -338,7 +320,7 @@ async function elect(
     }
   } catch (error) {
     // The node may linger until the session ends; no election was seen.
-    return { type: 'info', error: errorOf(error) };
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -354,7 +336,7 @@ async function lead(leading: Leading, key: number, done: Done): Promise<Completi
   try {
     read = await session.getData(counter(key));
   } catch (error) {
-    return done({ applied: false, reason: `read: ${errorOf(error).name}` });
+    return done({ applied: false, reason: `read: ${errorForHistory(error).name}` });
   }
   const value = Number(read.value) + 1;
   try {
@@ -365,8 +347,9 @@ async function lead(leading: Leading, key: number, done: Done): Promise<Completi
     const set = results[1] as { op: 'setData'; stat: { version: number } } | undefined;
     return done({ applied: true, value, version: set?.stat.version ?? read.version + 1 });
   } catch (error) {
-    if (definite(error, 'write')) return done({ applied: false, reason: errorOf(error).name });
-    return { type: 'info', error: errorOf(error) };
+    if (classify(error, 'write') === 'fail')
+      return done({ applied: false, reason: errorForHistory(error).name });
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -377,8 +360,9 @@ async function resign(leading: Leading, key: number, done: Done): Promise<Comple
     await session.delete(`${electionDir(key)}/${leading.node}`);
     return done({ deleted: true });
   } catch (error) {
-    if (definite(error, 'write')) return done({ deleted: false, reason: errorOf(error).name });
-    return { type: 'info', error: errorOf(error) };
+    if (classify(error, 'write') === 'fail')
+      return done({ deleted: false, reason: errorForHistory(error).name });
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -388,51 +372,11 @@ async function finalRead(session: ZkSession, key: number): Promise<Completion> {
     const read = await session.getData(counter(key));
     return { type: 'ok', value: { fenced: { value: Number(read.value), version: read.version } } };
   } catch (error) {
-    return { type: 'fail', error: errorOf(error) };
+    return { type: 'fail', error: errorForHistory(error) };
   }
 }
 
 // --- connection events --------------------------------------------------------------------------
-
-interface SessionEvent {
-  event: 'disconnected' | 'reconnected' | 'expired';
-  at: number;
-}
-
-/**
- * Connection events per session, drained into op outputs. ZkSession does not expose its
- * library client's events, so this listens on that (private) client directly.
- */
-export class SessionEvents {
-  private readonly pending = new WeakMap<ZkSession, SessionEvent[]>();
-
-  constructor(private readonly now: () => number) {}
-
-  watch(session: ZkSession): void {
-    if (this.pending.has(session)) return;
-    const list: SessionEvent[] = [];
-    this.pending.set(session, list);
-    const client = (session as unknown as { client?: EventEmitter }).client;
-    if (!client || typeof client.on !== 'function') return;
-    let down = false;
-    client.on('disconnected', () => {
-      down = true;
-      list.push({ event: 'disconnected', at: this.now() });
-    });
-    client.on('connected', () => {
-      if (!down) return;
-      down = false;
-      list.push({ event: 'reconnected', at: this.now() });
-    });
-    client.on('expired', () => list.push({ event: 'expired', at: this.now() }));
-  }
-
-  drain(session: ZkSession): { session: string; events?: SessionEvent[] } {
-    const list = this.pending.get(session);
-    if (!list || list.length === 0) return { session: session.sessionId };
-    return { session: session.sessionId, events: list.splice(0, list.length) };
-  }
-}
 
 // --- the schedule -------------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@
  *                         by a fault never reaches a server, and a leader election restarts the
  *                         session expiry clocks: a measure with a threshold).
  */
+import { SessionEvents } from './recipe.js';
 import type { ClaimSpec } from '../checker/claims/types.js';
-import { DEFINITE_WRITE_FAILURES, ZkError } from '../harness/client/outcome.js';
+import { classify, errorForHistory } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { eachThread } from '../harness/generator/threads.js';
 import { GeneratorBase } from '../harness/generator/core.js';
@@ -39,7 +40,6 @@ import {
   type WorkloadEntry,
   type WorkloadOptions,
 } from '../harness/runner/spec.js';
-import { SessionEvents } from './election.js';
 
 const ROOT = '/services';
 
@@ -157,7 +157,7 @@ export function ephemeralWorkload(settings: EphemeralSettings): Workload {
         registrations.set(process, { node, session });
         return { type: 'ok', value: { node, at: now(), ...events.drain(session) } };
       } catch (error) {
-        return { type: definite(error, 'write') ? 'fail' : 'info', error: errorOf(error) };
+        return { type: classify(error, 'write'), error: errorForHistory(error) };
       }
     }
     const registration = registrations.get(process);
@@ -186,7 +186,7 @@ export function ephemeralWorkload(settings: EphemeralSettings): Workload {
       } catch (error) {
         return {
           type: 'ok',
-          value: { exists: null, reason: errorOf(error).name, at: now(), ...events.drain(owner) },
+          value: { exists: null, reason: errorForHistory(error).name, at: now(), ...events.drain(owner) },
         };
       }
     }
@@ -212,7 +212,10 @@ export function ephemeralWorkload(settings: EphemeralSettings): Workload {
     generator: () => eachThread(new Cycle(settings, () => serial++, { phase: 'start', notBefore: 0 })),
     finalGenerator: () => untilOk(stagger(0.2, repeat({ f: 'read' }))),
     invoke: (session, op) =>
-      invoke(session, op).catch((error: unknown) => ({ type: 'info' as const, error: errorOf(error) })),
+      invoke(session, op).catch((error: unknown) => ({
+        type: 'info' as const,
+        error: errorForHistory(error),
+      })),
     describe: () => ({
       root: ROOT,
       ...settings,
@@ -234,15 +237,6 @@ async function setup(session: ZkSession): Promise<void> {
     );
 }
 
-function definite(error: unknown, kind: 'read' | 'write'): boolean {
-  if (!(error instanceof ZkError)) return false;
-  return kind === 'read' || DEFINITE_WRITE_FAILURES.has(error.name);
-}
-
-function errorOf(error: unknown): { name: string; message: string } {
-  return { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) };
-}
-
 async function read(session: ZkSession, now: () => number): Promise<Completion> {
   const startedAt = now();
   try {
@@ -250,7 +244,7 @@ async function read(session: ZkSession, now: () => number): Promise<Completion> 
     const { children } = await session.getChildren(ROOT);
     return { type: 'ok', value: { children, startedAt, at: now() } };
   } catch (error) {
-    return { type: 'fail', error: errorOf(error) };
+    return { type: 'fail', error: errorForHistory(error) };
   }
 }
 

@@ -28,9 +28,9 @@
  *   liveness   not promised: the next grant comes within --liveness-bound of a lost holder's
  *              last reply (a measure: the handover times are in its explanation).
  */
-import type { EventEmitter } from 'node:events';
+import { createIfMissing, seqOf, SessionEvents, sleepMs } from './recipe.js';
 import type { ClaimSpec } from '../checker/claims/types.js';
-import { DEFINITE_WRITE_FAILURES, ZkError } from '../harness/client/outcome.js';
+import { classify, errorForHistory } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { eachThread } from '../harness/generator/threads.js';
 import { GeneratorBase } from '../harness/generator/core.js';
@@ -251,29 +251,7 @@ async function setup(session: ZkSession, lockCount: number): Promise<void> {
   }
 }
 
-async function createIfMissing(session: ZkSession, path: string): Promise<void> {
-  try {
-    await session.create(path);
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
-  }
-}
-
 // --- the recipe ---------------------------------------------------------------------------------
-
-const seqOf = (node: string): number => Number(node.slice(node.lastIndexOf('-') + 1));
-
-const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An error after which nothing was written (a read's error, or a definite write failure). */
-function definite(error: unknown, kind: 'read' | 'write'): boolean {
-  if (!(error instanceof ZkError)) return false;
-  return kind === 'read' || DEFINITE_WRITE_FAILURES.has(error.name);
-}
-
-function errorOf(error: unknown): { name: string; message: string } {
-  return { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) };
-}
 
 async function acquire(
   session: ZkSession,
@@ -287,7 +265,7 @@ async function acquire(
   try {
     path = (await session.create(`${lockDir(key)}/${PREFIX}`, '', 'ephemeral_sequential')).path;
   } catch (error) {
-    return { type: definite(error, 'write') ? 'fail' : 'info', error: errorOf(error) };
+    return { type: classify(error, 'write'), error: errorForHistory(error) };
   }
   const node = path.slice(path.lastIndexOf('/') + 1);
   const seq = seqOf(node);
@@ -318,7 +296,7 @@ async function acquire(
     }
   } catch (error) {
     // Our node may linger until the session ends; no grant was seen.
-    return { type: 'info', error: errorOf(error) };
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -331,7 +309,7 @@ async function fencedIncrement(holding: Holding, key: number, done: Done): Promi
   try {
     read = await session.getData(counter(key, 'fenced'));
   } catch (error) {
-    return done({ applied: false, reason: `read: ${errorOf(error).name}` });
+    return done({ applied: false, reason: `read: ${errorForHistory(error).name}` });
   }
   const value = Number(read.value) + 1;
   try {
@@ -342,8 +320,9 @@ async function fencedIncrement(holding: Holding, key: number, done: Done): Promi
     const set = results[1] as { op: 'setData'; stat: { version: number } } | undefined;
     return done({ applied: true, value, version: set?.stat.version ?? read.version + 1 });
   } catch (error) {
-    if (definite(error, 'write')) return done({ applied: false, reason: errorOf(error).name });
-    return { type: 'info', error: errorOf(error) };
+    if (classify(error, 'write') === 'fail')
+      return done({ applied: false, reason: errorForHistory(error).name });
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -353,15 +332,16 @@ async function unfencedIncrement(session: ZkSession, key: number, done: Done): P
   try {
     read = await session.getData(counter(key, 'unfenced'));
   } catch (error) {
-    return done({ applied: false, reason: `read: ${errorOf(error).name}` });
+    return done({ applied: false, reason: `read: ${errorForHistory(error).name}` });
   }
   const value = Number(read.value) + 1;
   try {
     await session.setData(counter(key, 'unfenced'), String(value));
     return done({ applied: true, value });
   } catch (error) {
-    if (definite(error, 'write')) return done({ applied: false, reason: errorOf(error).name });
-    return { type: 'info', error: errorOf(error) };
+    if (classify(error, 'write') === 'fail')
+      return done({ applied: false, reason: errorForHistory(error).name });
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -372,8 +352,9 @@ async function release(holding: Holding, key: number, done: Done): Promise<Compl
     await session.delete(`${lockDir(key)}/${holding.node}`);
     return done({ deleted: true });
   } catch (error) {
-    if (definite(error, 'write')) return done({ deleted: false, reason: errorOf(error).name });
-    return { type: 'info', error: errorOf(error) };
+    if (classify(error, 'write') === 'fail')
+      return done({ deleted: false, reason: errorForHistory(error).name });
+    return { type: 'info', error: errorForHistory(error) };
   }
 }
 
@@ -390,53 +371,11 @@ async function finalRead(session: ZkSession, key: number): Promise<Completion> {
       },
     };
   } catch (error) {
-    return { type: 'fail', error: errorOf(error) };
+    return { type: 'fail', error: errorForHistory(error) };
   }
 }
 
 // --- connection events --------------------------------------------------------------------------
-
-interface SessionEvent {
-  event: 'disconnected' | 'reconnected' | 'expired';
-  at: number;
-}
-
-/**
- * Connection events per session, drained into op outputs. ZkSession does not expose its
- * library client's events, so this listens on that (private) client directly.
- */
-class SessionEvents {
-  private readonly pending = new WeakMap<ZkSession, SessionEvent[]>();
-
-  constructor(private readonly now: () => number) {}
-
-  watch(session: ZkSession): void {
-    if (this.pending.has(session)) return;
-    const list: SessionEvent[] = [];
-    this.pending.set(session, list);
-    const client = (session as unknown as { client?: EventEmitter }).client;
-    if (!client || typeof client.on !== 'function') return;
-    let down = false;
-    client.on('disconnected', () => {
-      down = true;
-      list.push({ event: 'disconnected', at: this.now() });
-    });
-    client.on('connected', () => {
-      if (!down) return;
-      down = false;
-      list.push({ event: 'reconnected', at: this.now() });
-    });
-    client.on('expired', () => list.push({ event: 'expired', at: this.now() }));
-  }
-
-  /** `{session, events}` for an output: the events since the last drain (none: just the id). */
-  drain(session: ZkSession): { session: string; events?: SessionEvent[] } {
-    const list = this.pending.get(session);
-    if (!list || list.length === 0) return { session: session.sessionId };
-    const events = list.splice(0, list.length);
-    return { session: session.sessionId, events };
-  }
-}
 
 // --- the schedule -------------------------------------------------------------------------------
 
