@@ -5,35 +5,11 @@
  * (one leader per epoch in the server's view, fenced leader writes) hold. Under CI=true nothing
  * skips.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAnswers } from '../harness/cluster/docker.js';
+import { describe, expect, it } from 'vitest';
+import { claimsOf, scratchStore, skipWithoutDocker, zkcheck } from '../test/e2e.js';
 
-const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
-const store = mkdtempSync(join(tmpdir(), 'zkcheck-election-test-'));
-afterAll(() => rmSync(store, { recursive: true, force: true }));
-
-function zkcheck(args: string[], timeoutMs = 240_000) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-interface ClaimLine {
-  claim: string;
-  valid: unknown;
-  promised: boolean;
-  explanation?: string[];
-}
-
-function claimsOf(stdout: string): ClaimLine[] {
-  const dir = /stored in (\S+)/.exec(stdout)![1];
-  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).claims as ClaimLine[];
-}
-
-const skip = !dockerAnswers() && process.env.CI !== 'true';
+const store = scratchStore('election');
+const skip = skipWithoutDocker;
 
 const NAMES = ['leader-uniqueness', 'fenced-leader-work', 'single-leader-belief', 'leaderless-time'];
 

@@ -5,35 +5,11 @@
  * expire) the run completes and gives a verdict per claim, and the promised ones hold. Under
  * CI=true nothing skips.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAnswers } from '../harness/cluster/docker.js';
+import { describe, expect, it } from 'vitest';
+import { claimsOf, scratchStore, skipWithoutDocker, zkcheck } from '../test/e2e.js';
 
-const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
-const store = mkdtempSync(join(tmpdir(), 'zkcheck-ephemeral-test-'));
-afterAll(() => rmSync(store, { recursive: true, force: true }));
-
-function zkcheck(args: string[], timeoutMs = 240_000) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-interface ClaimLine {
-  claim: string;
-  valid: unknown;
-  promised: boolean;
-  explanation?: string[];
-}
-
-function claimsOf(stdout: string): ClaimLine[] {
-  const dir = /stored in (\S+)/.exec(stdout)![1];
-  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).claims as ClaimLine[];
-}
-
-const skip = !dockerAnswers() && process.env.CI !== 'true';
+const store = scratchStore('ephemeral');
+const skip = skipWithoutDocker;
 
 const NAMES = ['live-ephemerals-stay', 'gone-for-good', 'gone-after-expiry', 'gone-after-close'];
 

@@ -5,46 +5,32 @@
  * final read shows every acknowledged id plus ids taken by creates of unknown outcome.
  * Under CI=true nothing skips.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAnswers } from '../harness/cluster/docker.js';
+import { describe, expect, it } from 'vitest';
+import { historyOf, runDirOf, scratchStore, skipWithoutDocker, zkcheck } from '../test/e2e.js';
 
-const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
-const store = mkdtempSync(join(tmpdir(), 'zkcheck-ids-test-'));
-afterAll(() => rmSync(store, { recursive: true, force: true }));
+const store = scratchStore('ids');
 
 function run(extra: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    // The floor is low: the shared CI machine may be slow, and the claims are what this tests.
-    [
-      CLI,
-      'run',
-      '--workload',
-      'ids',
-      '--rate',
-      '100',
-      '--seed',
-      '7',
-      '--min-throughput',
-      '2',
-      '--store',
-      store,
-      ...extra,
-    ],
-    { encoding: 'utf8', timeout: 240_000 },
-  );
-  const dir = /stored in (\S+)/.exec(result.stdout)?.[1];
+  // The floor is low: the shared CI machine may be slow, and the claims are what this tests.
+  const result = zkcheck([
+    'run',
+    '--workload',
+    'ids',
+    '--rate',
+    '100',
+    '--seed',
+    '7',
+    '--min-throughput',
+    '2',
+    '--store',
+    store,
+    ...extra,
+  ]);
+  const dir = runDirOf(result.stdout);
   const results = dir ? JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) : undefined;
-  const history = dir
-    ? readFileSync(join(dir, 'history.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as HistoryLine)
-    : [];
+  const history = dir ? historyOf<HistoryLine>(dir) : [];
   return { ...result, results, history };
 }
 
@@ -70,7 +56,7 @@ function sequentialIds(history: HistoryLine[]) {
   return { acknowledged: acknowledged as number[], unknown, present: read?.ids['0'] ?? [] };
 }
 
-const skip = !dockerAnswers() && process.env.CI !== 'true';
+const skip = skipWithoutDocker;
 
 describe.skipIf(skip)('an ids run on a real ensemble', () => {
   it('is valid with no faults; the final read holds exactly the acknowledged ids', () => {

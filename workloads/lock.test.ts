@@ -6,34 +6,11 @@
  * that explain it, while the promised ownership and fenced-increment claims hold. Under CI=true
  * nothing skips.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAnswers } from '../harness/cluster/docker.js';
+import { describe, expect, it } from 'vitest';
+import { claimsOf, scratchStore, skipWithoutDocker, zkcheck } from '../test/e2e.js';
 
-const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
-const store = mkdtempSync(join(tmpdir(), 'zkcheck-lock-test-'));
-afterAll(() => rmSync(store, { recursive: true, force: true }));
-
-function zkcheck(args: string[], timeoutMs = 240_000) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-interface ClaimLine {
-  claim: string;
-  valid: unknown;
-  explanation?: string[];
-}
-
-function claimsOf(stdout: string): ClaimLine[] {
-  const dir = /stored in (\S+)/.exec(stdout)![1];
-  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).claims as ClaimLine[];
-}
-
-const skip = !dockerAnswers() && process.env.CI !== 'true';
+const store = scratchStore('lock');
+const skip = skipWithoutDocker;
 
 describe.skipIf(skip)('a lock run on a real ensemble', () => {
   it('holds every claim without faults', () => {

@@ -5,52 +5,38 @@
  * and the drain takes them.
  * Under CI=true nothing skips.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dockerAnswers } from '../harness/cluster/docker.js';
+import { describe, expect, it } from 'vitest';
+import { historyOf, runDirOf, scratchStore, skipWithoutDocker, zkcheck } from '../test/e2e.js';
 
-const CLI = join(import.meta.dirname, '..', 'bin', 'zkcheck.js');
-const store = mkdtempSync(join(tmpdir(), 'zkcheck-queue-test-'));
-afterAll(() => rmSync(store, { recursive: true, force: true }));
+const store = scratchStore('queue');
 
 function run(extra: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      CLI,
-      'run',
-      '--workload',
-      'queue',
-      '--time-limit',
-      '10',
-      '--rate',
-      '100',
-      '--seed',
-      '7',
-      '--store',
-      store,
-      ...extra,
-    ],
-    { encoding: 'utf8', timeout: 240_000 },
-  );
-  const dir = /stored in (\S+)/.exec(result.stdout)?.[1];
+  const result = zkcheck([
+    'run',
+    '--workload',
+    'queue',
+    '--time-limit',
+    '10',
+    '--rate',
+    '100',
+    '--seed',
+    '7',
+    '--store',
+    store,
+    ...extra,
+  ]);
+  const dir = runDirOf(result.stdout);
   const results = dir ? JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) : undefined;
-  const history = dir
-    ? readFileSync(join(dir, 'history.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { process: unknown; type: string; f: string; value: unknown })
-    : [];
+  const history = dir ? historyOf<{ process: unknown; type: string; f: string; value: unknown }>(dir) : [];
   return { ...result, results, history };
 }
 
 const verdicts = (results: { claims: { claim: string; valid: unknown }[] }) =>
   Object.fromEntries(results.claims.map((c) => [c.claim, c.valid]));
 
-const skip = !dockerAnswers() && process.env.CI !== 'true';
+const skip = skipWithoutDocker;
 
 describe.skipIf(skip)('a queue run on a real ensemble', () => {
   it('is valid with no faults, drained to empty', () => {
