@@ -4,8 +4,8 @@
  * lingers past the bound after its session closed or expired) and its anomaly-free twin passing
  * (a closed and an expired session whose nodes go and stay gone while a stayer's node stays).
  */
+import { operationsBuilder } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import type { Operation } from '../history/types.js';
 import { evaluateClaims } from './evaluate.js';
 import type { ClaimSpec } from './types.js';
 
@@ -21,34 +21,8 @@ const claim = (property: string, options: Record<string, unknown> = {}): ClaimSp
 
 /** Builds operations in history order: call and ret are positions. */
 function history() {
-  let pos = 0;
-  const ops: Operation[] = [];
-  const open = new Map<number, Operation>();
   const h = {
-    ops,
-    invoke(process: number, f: string, input: unknown) {
-      const op: Operation = {
-        id: ops.length,
-        process,
-        f,
-        input,
-        output: undefined,
-        status: 'info',
-        call: pos,
-        ret: Infinity,
-        invokeIndex: pos++,
-      };
-      ops.push(op);
-      open.set(process, op);
-    },
-    ok(process: number, output: unknown) {
-      const op = open.get(process)!;
-      open.delete(process);
-      op.status = 'ok';
-      op.output = output;
-      op.ret = pos;
-      op.completeIndex = pos++;
-    },
+    ...operationsBuilder(),
     /** A reader's whole read. */
     read(children: string[], startedAt: number, at = startedAt + 10) {
       h.invoke(0, 'read', null);

@@ -4,8 +4,8 @@
  * handover) and its anomaly-free twin passing (a holder whose session expired, then the next
  * waiter's grant).
  */
+import { operationsBuilder } from './testing.js';
 import { describe, expect, it } from 'vitest';
-import type { Operation } from '../history/types.js';
 import { evaluateClaims } from './evaluate.js';
 import type { ClaimSpec } from './types.js';
 
@@ -20,38 +20,7 @@ const claim = (property: string, options: Record<string, unknown> = {}): ClaimSp
 ];
 
 /** Builds operations in history order: call and ret are positions. */
-function history() {
-  let pos = 0;
-  const ops: Operation[] = [];
-  const open = new Map<number, Operation>();
-  return {
-    ops,
-    invoke(process: number, f: string, input: unknown) {
-      const op: Operation = {
-        id: ops.length,
-        process,
-        f,
-        key: 0,
-        input,
-        output: undefined,
-        status: 'info',
-        call: pos,
-        ret: Infinity,
-        invokeIndex: pos++,
-      };
-      ops.push(op);
-      open.set(process, op);
-    },
-    ok(process: number, output: unknown) {
-      const op = open.get(process)!;
-      open.delete(process);
-      op.status = 'ok';
-      op.output = output;
-      op.ret = pos;
-      op.completeIndex = pos++;
-    },
-  };
-}
+const history = () => operationsBuilder({ key: 0 });
 
 const A = { node: 'n-0000000001', seq: 1 };
 const B = { node: 'n-0000000002', seq: 2 };
