@@ -307,7 +307,7 @@ describe('mergeConfig', () => {
 
   it('refuses an unknown fault family, listing the families', () => {
     expect(configError(() => mergeConfig({}, { nemesis: 'partition,flood' }, CATALOG))).toBe(
-      '--nemesis: unknown fault family "flood": use none or a comma-separated list of partition, partition-leader, partition-follower, partition-halves, partition-bridge, partition-ring, partition-grudge, client-cut, latency, bandwidth, reset-peer, slow-close, lag, kill, pause, sync-kill, disk, client-isolate, clock',
+      '--nemesis: unknown fault family "flood": use none or a comma-separated list of partition, partition-leader, partition-follower, partition-halves, partition-bridge, partition-ring, partition-grudge, client-cut, latency, bandwidth, reset-peer, slow-close, lag, kill, pause, sync-kill, disk, client-isolate, clock, upgrade',
     );
   });
 

@@ -20,6 +20,7 @@ import {
 } from './partition-shapes.js';
 import { pause } from './pause.js';
 import { syncKillEntry } from './sync-kill.js';
+import { upgrade } from './upgrade.js';
 
 export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   partition,
@@ -41,4 +42,5 @@ export const NEMESES: readonly NemesisEntry[] = Object.freeze([
   disk,
   clientIsolate,
   clock,
+  upgrade,
 ]);

@@ -8,6 +8,8 @@ import { parseNemesisNames } from '../harness/config.js';
 import { NEMESES } from './index.js';
 import { nemesisPlan } from './compose.js';
 import { planTargets, type TargetKind } from './targets.js';
+import { upgradePackage } from './upgrade.js';
+import { NemesisError } from '../harness/runner/spec.js';
 import { rngFromSeed } from '../harness/generator/rng.js';
 
 /** Just what the nemesis packages call, recording every call. */
@@ -126,6 +128,7 @@ describe('the fault registry', () => {
       'disk',
       'client-isolate',
       'clock',
+      'upgrade',
     ]);
     for (const entry of NEMESES) expect(entry.help.length).toBeGreaterThan(10);
     expect(parseNemesisNames('none', CATALOG)).toEqual([]);
@@ -337,5 +340,126 @@ describe('performing faults', () => {
       error: { name: 'Error', message: 'pause 2 failed: proxy unreachable' },
     });
     expect(fake.state(2)).toBe('running');
+  });
+});
+
+describe('upgrade', () => {
+  /** A docker-like ensemble: replaceNode swaps a node's image, and the node reports its version. */
+  function upgradable(size: number, leader: number, provider = 'docker') {
+    const images = new Map(Array.from({ length: size }, (_, i) => [i + 1, 'zkcheck/zookeeper:3.8.0-debian']));
+    const calls: string[] = [];
+    const ensemble = {
+      provider,
+      nodes: [...images.keys()].map((id) => ({ id })),
+      leader: async () => leader,
+      replaceNode: async (id: number, source: string) => {
+        calls.push(`replace ${id} ${source}`);
+        images.set(id, source);
+      },
+      waitForQuorum: async () => {
+        calls.push('quorum');
+      },
+      status: async () =>
+        [...images].map(([id, image]) => ({
+          id,
+          state: 'running',
+          mntr: { zk_version: `${/:(\d[\d.]*)/.exec(image)![1]}-1, built on 2026-01-01` },
+        })),
+    };
+    return { calls, ensemble: ensemble as unknown as Ensemble };
+  }
+  const settings = { upgradeTo: '3.9.6' };
+  const image = async (version: string) => `zkcheck/zookeeper:${version}-debian`;
+
+  it('is checked before the ensemble exists, and refuses one that cannot run another release', () => {
+    const entries = parseNemesisNames('upgrade', CATALOG);
+    // The dry build (an ensemble that is only its size) lets it through: the provider is unknown there.
+    const plan = nemesisPlan(entries, { ...OPTIONS, settings, nodes: 3 });
+    expect(() => plan.build(upgradable(3, 1, 'local').ensemble)).toThrow(
+      new NemesisError(
+        '--nemesis upgrade: the local provider cannot run a node from another release; run on docker (--provider docker, or --zookeeper VERSION)',
+      ),
+    );
+    const { ensemble } = upgradable(3, 1);
+    const withoutReplace = { ...ensemble, replaceNode: undefined } as unknown as Ensemble;
+    expect(() => plan.build(withoutReplace)).toThrow(/the docker provider cannot run a node/);
+    expect(() => plan.build(ensemble)).not.toThrow();
+  });
+
+  it('offers only releases newer than the oldest known as targets, the newest by default', () => {
+    const setting = NEMESES.find((e) => e.name === 'upgrade')!.settings[0];
+    expect(setting.choices).not.toContain('3.8.0');
+    expect(setting.choices).toContain('3.9.6');
+    expect(setting.default).toBe('3.9.6');
+  });
+
+  it('upgrades one node per op, followers first and the leader last, then does nothing', async () => {
+    const { calls, ensemble } = upgradable(3, 2);
+    const pkg = upgradePackage({ ...OPTIONS, settings, ensemble }, image);
+    const values: unknown[] = [];
+    for (let i = 0; i < 4; i++) values.push((await pkg.invoke(invoke('upgrade', { to: '3.9.6' }))).value);
+    expect(values).toEqual([
+      {
+        targets: [1],
+        roles: { 1: 'follower' },
+        to: '3.9.6',
+        image: 'zkcheck/zookeeper:3.9.6-debian',
+        reported: '3.9.6-1',
+      },
+      {
+        targets: [3],
+        roles: { 3: 'follower' },
+        to: '3.9.6',
+        image: 'zkcheck/zookeeper:3.9.6-debian',
+        reported: '3.9.6-1',
+      },
+      {
+        targets: [2],
+        roles: { 2: 'leader' },
+        to: '3.9.6',
+        image: 'zkcheck/zookeeper:3.9.6-debian',
+        reported: '3.9.6-1',
+      },
+      { targets: [], done: true },
+    ]);
+    expect(calls.filter((c) => c !== 'quorum')).toEqual([
+      'replace 1 zkcheck/zookeeper:3.9.6-debian',
+      'replace 3 zkcheck/zookeeper:3.9.6-debian',
+      'replace 2 zkcheck/zookeeper:3.9.6-debian',
+    ]);
+  });
+
+  it('lists mixed versions while they last, and the final phase upgrades every node left', async () => {
+    const { ensemble } = upgradable(3, 1);
+    const pkg = upgradePackage({ ...OPTIONS, settings, ensemble }, image);
+    expect(pkg.active()).toEqual([]);
+    await pkg.invoke(invoke('upgrade', { to: '3.9.6' }));
+    expect(pkg.active()).toEqual(['node 2 on 3.9.6 (mixed versions)']);
+    const rest = await pkg.invoke(invoke('upgrade-rest', { to: '3.9.6' }));
+    expect((rest.value as { steps: Array<{ targets: number[] }> }).steps.map((s) => s.targets)).toEqual([
+      [3],
+      [1],
+    ]);
+    expect(pkg.active()).toEqual([]);
+  });
+
+  it('records a failed replacement as info, and tries that node again next time', async () => {
+    const { ensemble } = upgradable(3, 1);
+    let failures = 1;
+    const flaky = {
+      ...ensemble,
+      replaceNode: async (id: number, source: string) => {
+        if (failures-- > 0) throw new Error('image pull failed');
+        await ensemble.replaceNode!(id, source);
+      },
+    } as unknown as Ensemble;
+    const pkg = upgradePackage({ ...OPTIONS, settings, ensemble: flaky }, image);
+    expect(await pkg.invoke(invoke('upgrade', { to: '3.9.6' }))).toEqual({
+      type: 'info',
+      error: { name: 'Error', message: 'image pull failed' },
+    });
+    expect(pkg.active()).toEqual([]);
+    const retried = await pkg.invoke(invoke('upgrade', { to: '3.9.6' }));
+    expect(retried).toMatchObject({ type: 'ok', value: { targets: [2], reported: '3.9.6-1' } });
   });
 });

@@ -5,8 +5,9 @@
  * upgrade is not undone: once every node is upgraded, later episodes do nothing, and the final
  * phase upgrades any node the main phase left, so every run ends on the new release. Each op
  * records the node, its role, the image and the version the node then reports (`srvr`/`mntr`).
- * Needs the docker provider (Ensemble.replaceNode); start the run on the old release with
- * `--zookeeper`, e.g. `zkcheck run --zookeeper 3.8.0 --nemesis upgrade --upgrade-to 3.9.6`.
+ * Needs the docker provider (Ensemble.replaceNode; the new release is an image): built on any
+ * other ensemble it refuses in one line. Start the run on the old release with `--zookeeper`,
+ * e.g. `zkcheck run --zookeeper 3.8.0 --nemesis upgrade --upgrade-to 3.9.6`.
  */
 import { imageForZooKeeper } from '../harness/cluster/select.js';
 import type { Ensemble } from '../harness/cluster/types.js';
@@ -14,23 +15,34 @@ import { KNOWN_ZOOKEEPER_VERSIONS } from '../harness/cluster/versions.js';
 import type { Completion } from '../harness/generator/scheduler.js';
 import { sleep } from '../harness/generator/time.js';
 import type { Gen, GenOp } from '../harness/generator/types.js';
-import type { NemesisEntry, NemesisOptions, NemesisPackage } from '../harness/runner/spec.js';
+import {
+  NemesisError,
+  type NemesisEntry,
+  type NemesisOptions,
+  type NemesisPackage,
+} from '../harness/runner/spec.js';
 import { describeNodes } from './targets.js';
+
+/**
+ * The releases a run can upgrade to: every known one but the oldest, which is where upgrades
+ * start (and what runs by default), never where they go.
+ */
+const UPGRADE_TARGETS: readonly string[] = KNOWN_ZOOKEEPER_VERSIONS.slice(1);
 
 /** How long a replaced node (a fresh JVM, syncing with the leader) gets to serve again. */
 const REJOIN_TIMEOUT_MS = 120_000;
 
 export const upgrade: NemesisEntry = {
   name: 'upgrade',
-  help: 'rolling upgrade: replace nodes one at a time by --upgrade-to (followers first, leader last), on their own data (docker)',
+  help: 'rolling upgrade to --upgrade-to: one node per episode restarts on it with its own data, followers first, the leader last (docker)',
   settings: [
     {
       key: 'upgradeTo',
       flag: '--upgrade-to <version>',
       kind: 'string',
       help: 'the ZooKeeper release the nodes are upgraded to (run the old one with --zookeeper)',
-      default: KNOWN_ZOOKEEPER_VERSIONS[KNOWN_ZOOKEEPER_VERSIONS.length - 1],
-      choices: KNOWN_ZOOKEEPER_VERSIONS,
+      default: UPGRADE_TARGETS[UPGRADE_TARGETS.length - 1],
+      choices: UPGRADE_TARGETS,
     },
   ],
   create: (options) => upgradePackage(options),
@@ -50,6 +62,13 @@ export function upgradePackage(
   resolveImage: (version: string) => Promise<string> = defaultImage,
 ): NemesisPackage {
   const { ensemble } = options;
+  // The new release comes as a docker image: a provider that runs anything else cannot upgrade.
+  // (A dry build's ensemble has only a size: reading its provider ends the dry build here.)
+  if (ensemble.provider !== 'docker' || !ensemble.replaceNode)
+    throw new NemesisError(
+      `--nemesis upgrade: the ${ensemble.provider} provider cannot run a node from another release; run on docker (--provider docker, or --zookeeper VERSION)`,
+    );
+  const replaceNode = ensemble.replaceNode.bind(ensemble);
   const to = String(options.settings.upgradeTo);
   const upgraded = new Set<number>();
   let image: Promise<string> | undefined;
@@ -60,12 +79,11 @@ export function upgradePackage(
     if (left.length === 0) return undefined;
     const leader = await ensemble.leader();
     const id = left.find((n) => n !== leader) ?? left[0];
-    if (!ensemble.replaceNode)
-      throw new Error(`the ${ensemble.provider} provider cannot run a node from another release`);
     image ??= resolveImage(to);
     const source = await image;
+    await replaceNode(id, source);
+    // Only once it runs the new release: a replacement that failed is tried again next time.
     upgraded.add(id);
-    await ensemble.replaceNode(id, source);
     await ensemble.waitForQuorum({ timeoutMs: REJOIN_TIMEOUT_MS });
     const reported = (await ensemble.status()).find((s) => s.id === id)?.mntr?.zk_version?.split(',')[0];
     return {

@@ -35,7 +35,7 @@ describe("import { ... } from 'zkcheck'", () => {
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
       workloads: ['register', 'set', 'lock', 'queue', 'ids', 'election', 'ephemeral'],
-      nemeses: 19,
+      nemeses: 20,
       faults: ['kill'],
       runTest: 'function',
       verdicts: [
