@@ -11,7 +11,7 @@ import { simulate } from '../harness/generator/simulate.js';
 import type { GenEvent, GenOp } from '../harness/generator/types.js';
 import { coerceSetting, ConfigError } from '../harness/config.js';
 import { WorkloadError, type WorkloadOptions } from '../harness/runner/spec.js';
-import { register, registerWorkload as buildRegister } from './register.js';
+import { DURABILITY_CLAIM, register, registerWorkload as buildRegister, serverIdOf } from './register.js';
 
 /** Flat options as a test writes them: the run's shape and register settings, defaults from the declaration. */
 type FlatOptions = Omit<WorkloadOptions, 'settings'> & Record<string, unknown>;
@@ -107,6 +107,7 @@ describe('registerWorkload settings', () => {
       'zookeeper',
       'sync-reads-linearizable',
       'linearizable',
+      'durability',
     ]);
     expect(workload.requiredFs).toEqual(['read', 'write', 'cas']);
   });
@@ -150,6 +151,34 @@ describe('registerWorkload settings', () => {
     expect(sync.invokeFields?.(op('cas'))).toEqual({});
     const plain = registerWorkload({ ...BASE, readMode: 'plain' });
     expect(plain.invokeFields?.(op('read'))).toEqual({});
+    // A final read always syncs first, in either mode, and says it is final.
+    expect(plain.invokeFields?.({ ...op('read'), final: true })).toEqual({ sync: true, final: true });
+  });
+
+  it('declares the durability claim, promised, beside the five consistency claims', () => {
+    const { claims } = registerWorkload(BASE);
+    expect(claims.map((c) => c.name)).toEqual([
+      'writes-linearizable',
+      'sequential',
+      'zookeeper',
+      'sync-reads-linearizable',
+      'linearizable',
+      'durability',
+    ]);
+    expect(claims.at(-1)).toEqual(DURABILITY_CLAIM);
+    expect(DURABILITY_CLAIM).toMatchObject({ checker: 'durability', promised: true });
+  });
+
+  it('reads the server id from the top byte of a session id', () => {
+    expect(serverIdOf('0x300005f3a2b0001')).toBe(3);
+    expect(serverIdOf('0x10000abcdef0000')).toBe(1);
+    expect(serverIdOf('0x5f3a2b0001')).toBeUndefined(); // no server id in it
+    expect(serverIdOf('not hex')).toBeUndefined();
+  });
+
+  it('has no final reads before any znode was made', () => {
+    const events = simulate(registerWorkload(BASE).finalGenerator!(), { threads: 3, nemesis: false });
+    expect(events).toEqual([]);
   });
 });
 
@@ -408,6 +437,45 @@ describe.skipIf(skip)('performing register ops on a real ZooKeeper', () => {
     expect(completion.type).toBe('fail');
     expect((completion as { error: { name: string } }).error.name).toBe('BAD_VERSION');
     expect(await big.invoke(session, op('read', 3))).toEqual({ type: 'ok', value: { value: 1, version: 1 } });
+  });
+
+  it('final phase: every thread reads every znode made, in key order, again after a failure, never making one', async () => {
+    const fin = registerWorkload({ concurrency: 5, rate: 1000, timeLimitSeconds: 100 });
+    await fin.invoke(session, op('write', 500, 1));
+    await fin.invoke(session, op('write', 500, 2)); // 501, the group's next key, is made behind it
+    expect((await session.getChildren('/registers')).children).toContain('501');
+    let failed = false;
+    const events = simulate(fin.finalGenerator!(), {
+      threads: 3,
+      nemesis: false,
+      complete: (o, thread) => {
+        // Thread 1's first read of 501 fails once: it is read again.
+        if (thread === 1 && o.key === 501 && !failed) {
+          failed = true;
+          return { type: 'fail', error: { name: 'CONNECTION_LOSS', message: 'lost' } };
+        }
+        return { type: 'ok', value: null };
+      },
+    });
+    const reads = events.filter((e) => e.type === 'invoke');
+    for (const thread of [0, 1, 2])
+      expect(reads.filter((e) => e.thread === thread).map((e) => e.key)).toEqual(
+        thread === 1 ? [500, 501, 501] : [500, 501],
+      );
+    expect(reads.every((e) => e.f === 'read')).toBe(true);
+
+    const read = (key: number): GenOp => ({ ...op('read', key), final: true });
+    // Standalone ZooKeeper makes its session ids as server 1; it has no ensemble in /zookeeper/config.
+    expect(await fin.invoke(session, read(500))).toEqual({
+      type: 'ok',
+      value: { value: 2, version: 2, final: true, node: 1 },
+    });
+    await session.delete('/registers/501');
+    expect(await fin.invoke(session, read(501))).toEqual({
+      type: 'ok',
+      value: { value: null, version: -1, exists: false, final: true, node: 1 },
+    });
+    expect((await session.exists('/registers/501')).stat).toBeNull();
   });
 
   it('fails an op it does not know, naming it', async () => {

@@ -10,15 +10,26 @@
  * Values are integers unique per key (1, 2, 3, ...), so every read names the one write it saw.
  * Keys rotate with the per-key combinator (harness/generator/independent.ts): groups of
  * `threadsPerKey` threads, each on its own key for `opsPerKey` ops. Its claims are ZooKeeper's five
- * consistency claims over that model, each on its own line.
+ * consistency claims over that model, each on its own line, and durability.
+ *
+ * Final phase: every client thread (each talks to one node) reads every znode made, through sync()
+ * then getData, until each read is ok. A final read is a read to the model; its output also says
+ * `final: true`, the `node` that answered (the server id ZooKeeper puts in the top byte of a session
+ * id it creates; a session here only ever talks to the server it was created on), `servers` (the
+ * ensemble's ids from /zookeeper/config, when that node has them) and, for a missing znode,
+ * `exists: false` with version -1, a state no model run reaches. The durability claim
+ * (checker/claims/durability.ts) judges them.
  */
 import { consistencyClaims } from '../checker/claims/evaluate.js';
+import type { ClaimSpec } from '../checker/claims/types.js';
 import { complete } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { someFreeThread } from '../harness/generator/context.js';
-import { GeneratorBase } from '../harness/generator/core.js';
+import { repeat, untilOk } from '../harness/generator/combinators.js';
+import { GeneratorBase, op as opOf, sequence } from '../harness/generator/core.js';
 import { keyLayout, perKey, type KeyLayout } from '../harness/generator/independent.js';
 import { nextFloat } from '../harness/generator/rng.js';
+import { eachThread } from '../harness/generator/threads.js';
 import type { Completion } from '../harness/generator/scheduler.js';
 import type { Context, Gen, GenEvent, GenOp, Generator, OpResult } from '../harness/generator/types.js';
 import {
@@ -43,6 +54,14 @@ interface RegisterSettings {
 const ROOT = '/registers';
 const pathOf = (key: number): string => `${ROOT}/${key}`;
 const MODEL = { name: 'zk-versioned-register' };
+
+/** Every acknowledged write survives: judged on the final reads of every node. */
+export const DURABILITY_CLAIM: ClaimSpec = Object.freeze({
+  name: 'durability',
+  title: 'acknowledged writes survive (final sync reads, every node)',
+  promised: true,
+  checker: 'durability',
+});
 
 export const register: WorkloadEntry = {
   name: 'register',
@@ -91,7 +110,7 @@ export function registerWorkload(options: WorkloadOptions): Workload {
   const registers = new Registers();
   return {
     name: 'register',
-    claims: consistencyClaims(MODEL),
+    claims: [...consistencyClaims(MODEL), DURABILITY_CLAIM],
     requiredFs: ['read', 'write', 'cas'],
     setup: (session) => createRoot(session),
     generator: () =>
@@ -99,7 +118,14 @@ export function registerWorkload(options: WorkloadOptions): Workload {
         keyOps(settings, { key, nextValue: 1, version: 0 }),
       ),
     invoke: (session, op) => performRegisterOp(session, op, settings.readMode, registers, layout),
-    invokeFields: (op) => (op.f === 'read' && settings.readMode === 'sync' ? { sync: true } : {}),
+    // The main phase is over when the final reads start: the znodes made are all there will be.
+    finalGenerator: () => eachThread(new FinalReads(() => registers.made())),
+    invokeFields: (op) =>
+      op.final === true
+        ? { sync: true, final: true }
+        : op.f === 'read' && settings.readMode === 'sync'
+          ? { sync: true }
+          : {},
     describe: () => ({
       ...settings,
       threadsPerKey: layout.threadsPerKey,
@@ -163,6 +189,11 @@ class Registers {
   /** Keys that had ops. */
   get count(): number {
     return this.used.size;
+  }
+
+  /** The keys whose znodes were made (or found made), ascending. */
+  made(): number[] {
+    return [...this.created].sort((a, b) => a - b);
   }
 
   /** Counts `key` as used (an op goes to it); true when its znode is known to exist. */
@@ -282,6 +313,7 @@ async function performRegisterOp(
 ): Promise<Completion> {
   const key = Number(op.key);
   const path = pathOf(key);
+  if (op.final === true) return complete('read', finalRead(session, path));
   // Only a group's first key waits for its znode; the next is made while this one is in use.
   const notMade = registers.use(key) ? undefined : await registers.ensure(session, key);
   // The op itself was never sent: it definitely did not happen.
@@ -332,4 +364,69 @@ async function readRegister(
   if (readMode === 'sync') await session.sync(path);
   const { value, version } = await session.getData(path);
   return { value: value === null || value === '' ? null : Number(value), version };
+}
+
+// --- the final phase -----------------------------------------------------------------------------
+
+/**
+ * One thread's final reads (run under eachThread): each znode made, in key order, read until ok.
+ * The keys are taken at its first op, when the main phase is over.
+ */
+class FinalReads extends GeneratorBase {
+  readonly name = 'register final reads';
+
+  constructor(private readonly keys: () => readonly number[]) {
+    super();
+  }
+
+  op(ctx: Context): OpResult {
+    const reads = this.keys().map((key) => untilOk(repeat({ f: 'read', key, value: null, final: true })));
+    return opOf(sequence(...reads), ctx);
+  }
+}
+
+/** What a node holds for `path` after sync(): see the file's comment. */
+async function finalRead(session: ZkSession, path: string): Promise<Record<string, unknown>> {
+  await session.sync(path);
+  const node = serverIdOf(session.sessionId);
+  const servers = await serversOf(session);
+  const where = { final: true, node, ...(servers ? { servers } : {}) };
+  try {
+    const { value, version } = await session.getData(path);
+    return { value: value === null || value === '' ? null : Number(value), version, ...where };
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'NO_NODE') throw error;
+    return { value: null, version: -1, exists: false, ...where };
+  }
+}
+
+/**
+ * The server that created a session: ZooKeeper starts each server's session ids at its id shifted
+ * into the top byte (SessionTrackerImpl.initializeNextSessionId). Undefined if it cannot be read.
+ */
+export function serverIdOf(sessionId: string): number | undefined {
+  try {
+    const id = Number(BigInt(sessionId) >> 56n);
+    return id > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SERVERS = new WeakMap<ZkSession, Promise<number[] | undefined>>();
+
+/** The ensemble's server ids in the node's /zookeeper/config, once per session (none: undefined). */
+function serversOf(session: ZkSession): Promise<number[] | undefined> {
+  let servers = SERVERS.get(session);
+  if (!servers) {
+    servers = session.getData('/zookeeper/config').then(
+      ({ value }) => {
+        const ids = [...(value ?? '').matchAll(/^server\.(\d+)=/gm)].map((m) => Number(m[1]));
+        return ids.length > 0 ? ids.sort((a, b) => a - b) : undefined;
+      },
+      () => undefined,
+    );
+    SERVERS.set(session, servers);
+  }
+  return servers;
 }

@@ -19,6 +19,7 @@ import { queueTotal } from './queue-total.js';
 import { queueFifo } from './queue-fifo.js';
 import { queueLinearizable } from './queue-linearizable.js';
 import { uniqueIds } from './ids.js';
+import { durability } from './durability.js';
 import {
   ClaimSpecError,
   type ClaimChecker,
@@ -38,6 +39,7 @@ export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency
   lock: lockClaims,
   election: electionClaims,
   ephemeral: ephemeralClaims,
+  durability,
 });
 
 export interface EvaluateOptions {
