@@ -6,8 +6,17 @@
  * matched to their declarations when the caller passes them; without one, a setting's flag is
  * its key in kebab case (the convention every declaration follows) and it is always written out,
  * since its default is not known here.
+ *
+ * A scripted schedule (`nemesisSchedule`) has no flag: `zkcheck run` reads it only from a
+ * `--config` file, and test.json is no such file (its record's keys are not settings). So a run
+ * with one is reproduced by a command that first writes the schedule, as the config file it came
+ * in, to SCHEDULE_FILE in the current directory, then runs with `--config` on it: the command
+ * stands alone, whether or not the run dir is still there.
  */
-import { SETTINGS } from '../harness/config.js';
+import { SCHEDULE_KEY, SETTINGS } from '../harness/config.js';
+
+/** Where a reproduce command writes a run's scripted schedule for `--config`. */
+export const SCHEDULE_FILE = 'nemesis-schedule.json';
 
 /** What this needs of a setting declaration. */
 export interface FlagSetting {
@@ -32,7 +41,8 @@ export function reproduceCommand(
 ): string {
   const declared = options.settings ?? (SETTINGS as readonly FlagSetting[]);
   const byKey = new Map(declared.map((setting) => [setting.key, setting]));
-  const words = ['zkcheck', 'run'];
+  const words = [...scheduleWords(config[SCHEDULE_KEY]), 'zkcheck', 'run'];
+  if (words.length > 2) words.push('--config', SCHEDULE_FILE);
   for (const setting of declared) {
     if (setting.key === 'seed' || setting.key === 'settings') continue;
     words.push(...flagWords(setting, config[setting.key]));
@@ -48,6 +58,13 @@ export function reproduceCommand(
   const seed = options.seed ?? config.seed;
   if (typeof seed === 'number') words.push('--seed', String(seed));
   return words.join(' ');
+}
+
+/** `printf '%s\n' '{"nemesisSchedule": ...}' > SCHEDULE_FILE &&` for a schedule; none without one. */
+function scheduleWords(schedule: unknown): string[] {
+  if (!Array.isArray(schedule) || schedule.length === 0) return [];
+  const file = shellWord(JSON.stringify({ [SCHEDULE_KEY]: schedule }));
+  return ['printf', "'%s\\n'", file, '>', SCHEDULE_FILE, '&&'];
 }
 
 /** The words for one setting: none when unset or at its default. */
