@@ -4,7 +4,11 @@
  * `--version` and `--help` load no command at all. This file owns what they share: the list of
  * commands, exit codes, and turning bad flags into one clear line and 254.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { oneLine } from './config.js';
 import { ZKCHECK_VERSION } from './version.js';
 import { EXIT, UsageError } from './commands/exit.js';
 
@@ -77,10 +81,17 @@ Examples:
     if (command === undefined || entry.names.includes(command)) await entry.load(program);
     else for (const name of entry.names) program.command(name).description(SUMMARIES[name] ?? '');
   }
-  program.commands.forEach((sub) => sub.exitOverride());
-  program.exitOverride();
+  // Every level (`image build`, `nemesis list` too): commander's errors come back to main() as
+  // CommanderError instead of exiting the process, and print one line.
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
+
+const ALL_COMMANDS = Object.keys(SUMMARIES);
 
 /** The command a command line names: its first word that is not an option. */
 function commandOf(argv: readonly string[]): string | undefined {
@@ -92,7 +103,18 @@ function commandOf(argv: readonly string[]): string | undefined {
 /** Runs the CLI and returns the exit status (the bin sets process.exitCode from it). */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const program = await buildProgram(commandOf(argv) ?? '');
+    const named = commandOf(argv);
+    // `zkcheck help nosuch`: commander would print the whole usage; one line is the answer.
+    if (
+      argv.slice(2).includes('help') &&
+      named !== undefined &&
+      named !== 'help' &&
+      !ALL_COMMANDS.includes(named)
+    )
+      throw new UsageError(
+        `help: unknown command ${JSON.stringify(oneLineArg(named))} (commands: ${ALL_COMMANDS.join(', ')})`,
+      );
+    const program = await buildProgram(named ?? '');
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.valid;
   } catch (error) {
@@ -101,10 +123,31 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.valid : EXIT.badInput;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`zkcheck: ${error.message}\n`);
+      // One line, whatever the input held (a path with a newline in it is still one line).
+      process.stderr.write(`zkcheck: ${oneLine(error.message, 1000)}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(`zkcheck: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`zkcheck: internal error: ${internalError(error)}\n`);
     return EXIT.harnessError;
+  }
+}
+
+function oneLineArg(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/**
+ * A bug of zkcheck's: one line for the terminal, the full trace in a file for the bug report
+ * (the trace itself would bury the line, and a user cannot act on it).
+ */
+function internalError(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const trace = error instanceof Error ? (error.stack ?? message) : message;
+  try {
+    const file = join(tmpdir(), `zkcheck-internal-error-${process.pid}-${Date.now()}.log`);
+    writeFileSync(file, `zkcheck ${ZKCHECK_VERSION}\nargv: ${JSON.stringify(process.argv)}\n${trace}\n`);
+    return `${message} (full trace: ${file}; please report it)`;
+  } catch {
+    return `${message} (the trace could not be written: ${trace.split('\n')[1]?.trim() ?? 'no frame'})`;
   }
 }

@@ -120,10 +120,10 @@ describe('coerceSetting', () => {
       '"nodes" in c.json: expected from 1 to 15, got 16',
     );
     expect(configError(() => coerceSetting(setting('rate'), '-1', 'flag'))).toBe(
-      '--rate: expected >= 0, got -1',
+      '--rate: expected from 0 to 100000, got -1',
     );
     expect(configError(() => coerceSetting(setting('opTimeout'), 99, 'c.json'))).toBe(
-      '"opTimeout" in c.json: expected >= 100, got 99',
+      '"opTimeout" in c.json: expected from 100 to 600000, got 99',
     );
     expect(coerceSetting(setting('nodes'), 15, 'c.json')).toBe(15);
     expect(coerceSetting(setting('rate'), 0.1, 'c.json')).toBe(0.1);
@@ -137,6 +137,39 @@ describe('coerceSetting', () => {
     expect(configError(() => coerceSetting(setting('seed'), 2 ** 60, 'c.json'))).toBe(
       `"seed" in c.json: expected a whole number, got ${2 ** 60}`,
     );
+  });
+
+  it('caps every number setting, declared max or not, below what a timer can hold', () => {
+    expect(configError(() => coerceSetting(setting('timeLimit'), 1e9, 'c.json'))).toBe(
+      '"timeLimit" in c.json: expected from 1 to 604800, got 1000000000',
+    );
+    // lockPoll declares no max: setTimeout's limit is its ceiling.
+    expect(configError(() => coerceSetting(setting('lockPoll'), '3e9', 'flag'))).toBe(
+      `--lock-poll: expected from 10 to ${2 ** 31 - 1}, got 3000000000`,
+    );
+    expect(coerceSetting(setting('seed'), 2 ** 40, 'flag')).toBe(2 ** 40);
+  });
+
+  it('shows any value on one short line: past the double range, deep, a BigInt, multi-line', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const messages = [
+      configError(() => coerceSetting(setting('rate'), JSON.parse('1e400'), 'c.json')),
+      configError(() => coerceSetting(setting('rate'), deep, 'c.json')),
+      configError(() => coerceSetting(setting('rate'), 10n ** 30n, 'c.json')),
+      configError(() => coerceSetting(setting('rate'), { a: 1 }, 'c.json')),
+      configError(() => coerceSetting(setting('provider'), 'x\ny'.repeat(50), 'c.json')),
+    ];
+    expect(messages.slice(0, 4)).toEqual([
+      '"rate" in c.json: expected a number, got Infinity',
+      '"rate" in c.json: expected a number, got a list of 1',
+      `"rate" in c.json: expected a number, got ${10n ** 30n}`,
+      '"rate" in c.json: expected a number, got an object',
+    ]);
+    for (const message of messages) {
+      expect(message).not.toContain('\n');
+      expect(message.length).toBeLessThan(160);
+    }
   });
 
   it('lists the choices of a setting that has them', () => {
@@ -156,6 +189,12 @@ describe('validateSettings', () => {
       nodes: 5,
       settings: { readMode: 'sync' },
     });
+  });
+
+  it('refuses an unknown key even when its value is null', () => {
+    expect(configError(() => validateSettings({ nodez: null }, 'c.json', CATALOG))).toMatch(
+      /^c\.json: unknown setting "nodez" \(did you mean "nodes"\?|^c\.json: unknown setting "nodez" \(settings: /,
+    );
   });
 
   it('refuses anything but an object', () => {
@@ -235,6 +274,11 @@ describe('loadConfigFile', () => {
     expect(await configErrorOf(loadConfigFile(path, CATALOG))).toMatch(
       new RegExp(`^${escape(path)}: not valid JSON \\(.+\\)$`),
     );
+    // V8 quotes the text around the error: a file of many lines still gives one.
+    const long = file('lines.json', `nodes\n${'x\n'.repeat(500)}`);
+    const message = await configErrorOf(loadConfigFile(long, CATALOG));
+    expect(message).toMatch(/not valid JSON/);
+    expect(message).not.toContain('\n');
   });
 
   it('checks a file the same way as an object, naming the file', async () => {

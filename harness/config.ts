@@ -102,6 +102,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'target ops per second, all clients together; 0: as fast as replies come',
     default: 200,
     min: 0,
+    max: 100_000,
   },
   {
     key: 'timeLimit',
@@ -110,6 +111,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'how long the clients run (the final phase comes after)',
     default: 60,
     min: 1,
+    max: 604_800,
   },
   {
     key: 'seed',
@@ -117,6 +119,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     kind: 'int',
     help: 'schedule seed (printed and stored; replays the same schedule)',
     min: 0,
+    max: Number.MAX_SAFE_INTEGER,
   },
   {
     key: 'provider',
@@ -158,6 +161,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'quiet time before each fault',
     default: 5,
     min: 0,
+    max: 86_400,
   },
   {
     key: 'nemesisDuration',
@@ -166,6 +170,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'how long each fault lasts',
     default: 10,
     min: 0,
+    max: 86_400,
   },
   {
     key: 'nemesisMode',
@@ -182,6 +187,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'quiet time after healing, before the run ends',
     default: 5,
     min: 0,
+    max: 3_600,
   },
   {
     key: 'opTimeout',
@@ -190,6 +196,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'deadline of every ZooKeeper call',
     default: 5000,
     min: 100,
+    max: 600_000,
   },
   {
     key: 'sessionTimeout',
@@ -198,6 +205,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'ZooKeeper session timeout asked for',
     default: 10000,
     min: 400,
+    max: 3_600_000,
   },
   {
     key: 'checkTimeLimit',
@@ -206,6 +214,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     help: 'budget of each checker; past it the verdict is unknown',
     default: 120,
     min: 1,
+    max: 86_400,
   },
   {
     key: 'minThroughput',
@@ -213,6 +222,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     kind: 'number',
     help: 'self-check floor (default: a tenth of --rate, 10 with --rate 0)',
     min: 0,
+    max: 100_000,
   },
   { key: 'store', flag: '--store <dir>', kind: 'string', help: 'where runs are stored', default: 'runs' },
   {
@@ -223,6 +233,9 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     default: false,
   },
 ] satisfies Setting[]);
+
+/** The largest value of a number setting that declares no max of its own (setTimeout's limit, ms). */
+export const SETTING_CEILING = 2 ** 31 - 1;
 
 /** Bad settings (file or flags): one line naming the setting and the fix; CLI exit 254. */
 export class ConfigError extends Error {
@@ -269,6 +282,27 @@ export function longFlag(setting: Setting): string {
   return setting.flag.split(' ').find((word) => word.startsWith('--'))!;
 }
 
+/**
+ * A value as a message shows it: one line, at most 60 characters. Config files carry anything
+ * JSON can (numbers past the double range, objects nested thousands deep); a message must still
+ * be one line, whatever came in.
+ */
+export function showValue(raw: unknown): string {
+  let text: string;
+  if (typeof raw === 'number' || typeof raw === 'bigint') text = String(raw);
+  else if (Array.isArray(raw)) text = `a list of ${raw.length}`;
+  else if (typeof raw === 'object' && raw !== null) text = 'an object';
+  else text = JSON.stringify(raw) ?? String(raw);
+  return oneLine(text, 60);
+}
+
+/** Text squeezed onto one line (control characters escaped) and cut to `max` characters. */
+export function oneLine(text: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : ' ')).trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 /** Checks one value against its setting; `from` names where it came from for the message. */
 export function coerceSetting(setting: Setting, raw: unknown, from: string): string | number | boolean {
   // The long flag: `--keep-dirs` has no `<value>` part, so it is not always the second-last word.
@@ -280,14 +314,14 @@ export function coerceSetting(setting: Setting, raw: unknown, from: string): str
   switch (setting.kind) {
     case 'boolean':
       if (typeof value !== 'boolean')
-        throw new ConfigError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+        throw new ConfigError(`${name}: expected true or false, got ${showValue(raw)}`);
       return value;
     case 'string':
       if (typeof value !== 'string' || value === '')
-        throw new ConfigError(`${name}: expected a non-empty string, got ${JSON.stringify(raw)}`);
+        throw new ConfigError(`${name}: expected a non-empty string, got ${showValue(raw)}`);
       if (setting.choices && !setting.choices.includes(value)) {
         throw new ConfigError(
-          `${name}: expected one of ${setting.choices.join(', ')}, got ${JSON.stringify(raw)}`,
+          `${name}: expected one of ${setting.choices.join(', ')}, got ${showValue(raw)}`,
         );
       }
       return value;
@@ -295,15 +329,13 @@ export function coerceSetting(setting: Setting, raw: unknown, from: string): str
       const whole = setting.kind === 'int';
       if (typeof value !== 'number' || !Number.isFinite(value) || (whole && !Number.isSafeInteger(value))) {
         throw new ConfigError(
-          `${name}: expected ${whole ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)}`,
+          `${name}: expected ${whole ? 'a whole number' : 'a number'}, got ${showValue(raw)}`,
         );
       }
-      if (
-        (setting.min !== undefined && value < setting.min) ||
-        (setting.max !== undefined && value > setting.max)
-      ) {
-        const range =
-          setting.max === undefined ? `>= ${setting.min}` : `from ${setting.min} to ${setting.max}`;
+      // Every number ends up in a timer or a count: past setTimeout's 2^31-1 ms nothing works.
+      const max = setting.max ?? SETTING_CEILING;
+      if ((setting.min !== undefined && value < setting.min) || value > max) {
+        const range = setting.min === undefined ? `at most ${max}` : `from ${setting.min} to ${max}`;
         throw new ConfigError(`${name}: expected ${range}, got ${value}`);
       }
       return value;
@@ -324,19 +356,16 @@ export function validateSettings(value: unknown, from: string, catalog: Catalog)
   const result: Record<string, unknown> = {};
   const settings: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
-    if (raw === null || raw === undefined) continue;
-    if (key === SCHEDULE_KEY && from !== 'flag') {
-      result[key] = scheduleShape(raw, from, catalog);
-      continue;
-    }
+    const schedule = key === SCHEDULE_KEY && from !== 'flag';
     const own = SETTINGS.find((s) => s.key === key);
-    if (own) {
-      result[key] = coerceSetting(own, raw, from);
-      continue;
-    }
     const plugin = plugins.get(key);
-    if (!plugin) throw new ConfigError(`${from}: unknown setting "${key}"${suggest(key, plugins)}`);
-    settings[key] = coerceSetting(plugin.setting, raw, from);
+    // The key first: a misspelt key is refused even when its value is null (null means "default").
+    if (!schedule && !own && !plugin)
+      throw new ConfigError(`${from}: unknown setting "${oneLine(key, 60)}"${suggest(key, plugins)}`);
+    if (raw === null || raw === undefined) continue;
+    if (schedule) result[key] = scheduleShape(raw, from, catalog);
+    else if (own) result[key] = coerceSetting(own, raw, from);
+    else settings[key] = coerceSetting(plugin!.setting, raw, from);
   }
   if (typeof result.name === 'string' && !/^[A-Za-z0-9._-]+$/.test(result.name)) {
     throw new ConfigError(`${from}: "name" may only contain letters, digits, '.', '_' and '-'`);
@@ -355,20 +384,20 @@ export const SCHEDULE_KEY = 'nemesisSchedule';
 function scheduleShape(raw: unknown, from: string, catalog: Catalog): unknown[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     throw new ConfigError(
-      `${from}: "${SCHEDULE_KEY}": expected a non-empty list of steps, got ${JSON.stringify(raw)}`,
+      `${from}: "${SCHEDULE_KEY}": expected a non-empty list of steps, got ${showValue(raw)}`,
     );
   }
   raw.forEach((step: unknown, i) => {
     const where = `${from}: "${SCHEDULE_KEY}" step ${i + 1}`;
     if (typeof step !== 'object' || step === null || Array.isArray(step))
       throw new ConfigError(
-        `${where}: expected {at, fault, targets, for} or {on, node, fault}, got ${JSON.stringify(step)}`,
+        `${where}: expected {at, fault, targets, for} or {on, node, fault}, got ${showValue(step)}`,
       );
     const fault = (step as { fault?: unknown }).fault;
     if (fault === undefined) throw new ConfigError(`${where}: fault: missing (a fault family)`);
     if (!catalog.nemeses.some((e) => e.name === fault))
       throw new ConfigError(
-        `${where}: fault: unknown fault family ${JSON.stringify(fault)} (families: ${catalog.nemeses.map((e) => e.name).join(', ')})`,
+        `${where}: fault: unknown fault family ${showValue(fault)} (families: ${catalog.nemeses.map((e) => e.name).join(', ')})`,
       );
   });
   return raw as unknown[];
@@ -399,7 +428,8 @@ export async function loadConfigFile(path: string, catalog: Catalog): Promise<Pa
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new ConfigError(`${path}: not valid JSON (${(error as Error).message})`);
+      // V8's message quotes the text around the error, newlines and all: keep one line.
+      throw new ConfigError(`${path}: not valid JSON (${oneLine((error as Error).message)})`);
     }
     return validateSettings(parsed, path, catalog);
   }

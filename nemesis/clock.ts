@@ -49,6 +49,8 @@ export const clock: NemesisEntry = {
       kind: 'number',
       help: 'how far the clock moves (negative: back)',
       default: 60,
+      min: -31_536_000,
+      max: 31_536_000,
     },
     {
       key: 'clockStrobeMs',

@@ -73,7 +73,13 @@ export async function writeCharts(
   extra: readonly ChartContribution[] = [],
 ): Promise<{ charts: RenderedChart[]; failures: string[] }> {
   const dir = join(runDir, 'charts');
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    // Something else holds the name (a file called charts): the report goes out without charts.
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { charts: [], failures: [`charts: cannot make ${dir} (${code})`] };
+  }
   const context = chartContext(history);
   const charts: RenderedChart[] = [];
   const failures: string[] = [];

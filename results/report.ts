@@ -10,7 +10,7 @@
  * reads test.json, results.json (absent: the page says the run was not checked), history.jsonl
  * and counterexamples/, writes charts/ (chart-render.ts) and report.html.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readHistoryFile } from '../checker/history/read.js';
 import { writeCharts, type RenderedChart } from './chart-render.js';
@@ -36,7 +36,7 @@ import {
   type TimelineData,
 } from './report-timeline.js';
 import { reproduceCommand, type FlagSetting } from './reproduce.js';
-import { readJson, runPaths } from './store.js';
+import { readJson, runPaths, StoreError } from './store.js';
 
 export interface ReportOptions {
   /** A workload's own charts, drawn after the built-in ones. */
@@ -56,8 +56,8 @@ export interface RunReport {
 
 export async function writeRunReport(runDir: string, options: ReportOptions = {}): Promise<RunReport> {
   const paths = runPaths(runDir);
-  const test = existsSync(paths.test) ? readJson<StoredTest>(paths.test) : {};
-  const results = existsSync(paths.results) ? readJson<StoredResults>(paths.results) : undefined;
+  const test = recordIn<StoredTest>(paths.test) ?? {};
+  const results = recordIn<StoredResults>(paths.results);
   const history = await readHistoryFile(paths.history, { format: 'jsonl' });
   const { charts, failures } = await writeCharts(paths.dir, history, options.charts);
   const command = reproduceCommand(test.config ?? {}, { seed: test.seed, settings: options.settings });
@@ -74,9 +74,30 @@ export async function writeRunReport(runDir: string, options: ReportOptions = {}
   const report = join(paths.dir, 'report.html');
   // Written whole, then renamed: a reader never opens half a report.
   const partial = join(paths.dir, `.report.html.${process.pid}.tmp`);
-  writeFileSync(partial, html);
-  renameSync(partial, report);
+  try {
+    writeFileSync(partial, html);
+    renameSync(partial, report);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    // Something in the run dir that zkcheck did not put there (a directory named report.html).
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new StoreError(`cannot write ${report} (${code}): it is not a file zkcheck can replace`);
+  }
   return { report, charts: charts.flatMap((chart) => chart.files), problems: failures };
+}
+
+/**
+ * A stored JSON record, or undefined when the file is missing. A file that holds no object
+ * (`null`, a list: edited by hand, or damaged) is refused in one line, like one that is not JSON.
+ */
+function recordIn<T>(file: string): T | undefined {
+  if (!existsSync(file)) return undefined;
+  const value = readJson<unknown>(file);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new StoreError(
+      `${file}: expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`,
+    );
+  return value as T;
 }
 
 interface PageParts {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  checkStore,
   createRun,
   DEFAULT_STORE,
   listRuns,
@@ -100,6 +101,28 @@ describe('createRun', () => {
 
   it.each(['.', '..', 'latest'])('rejects the reserved test name %j', (testName) => {
     expect(() => createRun({ store, testName })).toThrow(`bad test name "${testName}": it is reserved`);
+  });
+
+  it('refuses a store whose latest is not a link, before making a run dir', () => {
+    mkdirSync(join(store, 'register', 'latest'), { recursive: true });
+    expect(() => createRun({ store, testName: 'register' })).toThrow(
+      new StoreError(
+        `--store ${store}: ${join(store, 'register', 'latest')} is a directory, not the link zkcheck keeps there; move it away`,
+      ),
+    );
+    expect(readdirSync(join(store, 'register'))).toEqual(['latest']);
+    rmSync(join(store, 'register'), { recursive: true });
+    writeFileSync(join(store, 'latest'), 'x');
+    expect(() => checkStore(store)).toThrow(/latest is a file, not the link/);
+  });
+
+  it('refuses a store at or below a file', () => {
+    writeFileSync(join(root, 'a-file'), 'x');
+    for (const bad of [join(root, 'a-file'), join(root, 'a-file', 'below', 'deeper')]) {
+      expect(() => createRun({ store: bad, testName: 'register' })).toThrow(StoreError);
+      expect(() => checkStore(bad)).toThrow(`--store ${bad}: ${join(root, 'a-file')} is not a directory`);
+    }
+    expect(() => checkStore(join(root, 'not-yet', 'there'), 'register')).not.toThrow();
   });
 
   it('accepts letters, digits, dot, underscore and dash', () => {

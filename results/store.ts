@@ -7,6 +7,7 @@
 import {
   closeSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -20,6 +21,8 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+
+import { oneLine } from '../harness/config.js';
 
 export const DEFAULT_STORE = 'runs';
 
@@ -60,10 +63,35 @@ export function runTimestamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '');
 }
 
+/**
+ * Refuses a store a run could not be recorded in (a file where a directory goes, a `latest` that
+ * is not a link), in one line; createRun checks the same, and `run` asks first, before anything
+ * else that could fail, so the store's problem is the one reported.
+ */
+export function checkStore(store: string = DEFAULT_STORE, testName?: string): void {
+  const storeDir = resolve(store);
+  const dirs = [storeDir, ...(testName === undefined ? [] : [join(storeDir, testName)])];
+  for (const dir of dirs) {
+    // The dir itself, or (not there yet) the nearest thing above it that is: mkdir goes through it.
+    let at = dir;
+    while (entryKind(at) === 'missing' && dirname(at) !== at) at = dirname(at);
+    if (!isDirectory(at)) throw new StoreError(`--store ${store}: ${at} is not a directory`);
+  }
+  for (const link of dirs.map((dir) => join(dir, LATEST))) {
+    const kind = entryKind(link);
+    if (kind !== 'missing' && kind !== 'symlink')
+      throw new StoreError(
+        `--store ${store}: ${link} is a ${kind}, not the link zkcheck keeps there; move it away`,
+      );
+  }
+}
+
 export function createRun(opts: { store?: string; testName: string; now?: Date }): RunPaths {
   checkTestName(opts.testName);
   const store = resolve(opts.store ?? DEFAULT_STORE);
   const testDir = join(store, opts.testName);
+  // A `latest` that is not a link would stop the run after its dir was made: refuse first.
+  checkStore(opts.store, opts.testName);
   try {
     mkdirSync(testDir, { recursive: true });
   } catch (error) {
@@ -72,12 +100,30 @@ export function createRun(opts: { store?: string; testName: string; now?: Date }
       `--store ${opts.store ?? DEFAULT_STORE}: cannot create ${testDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
+  const links = [join(testDir, LATEST), join(store, LATEST)];
   const runName = makeUniqueDir(testDir, runTimestamp(opts.now ?? new Date()));
   const paths = runPaths(join(testDir, runName));
-  mkdirSync(paths.nodesDir);
-  pointLink(join(testDir, LATEST), runName);
-  pointLink(join(store, LATEST), join(opts.testName, runName));
+  try {
+    mkdirSync(paths.nodesDir);
+    pointLink(links[0], runName);
+    pointLink(links[1], join(opts.testName, runName));
+  } catch (error) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw new StoreError(
+      `--store ${opts.store ?? DEFAULT_STORE}: cannot record the run in ${store} (${describeFsError(error)})`,
+    );
+  }
   return paths;
+}
+
+/** What sits at a path, without following a link. */
+function entryKind(path: string): 'missing' | 'symlink' | 'directory' | 'file' {
+  try {
+    const stat = lstatSync(path);
+    return stat.isSymbolicLink() ? 'symlink' : stat.isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
 }
 
 function checkTestName(name: string): void {
@@ -198,7 +244,7 @@ export function readJson<T>(path: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new StoreError(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new StoreError(`${path} is not valid JSON: ${oneLine((error as Error).message)}`);
   }
 }
 

@@ -80,41 +80,7 @@ const failures = new Map<string, Failure>();
  * printed, not failed, until they are fixed (then delete the entry). ZKCHECK_FUZZ_STRICT=1 fails
  * on them too.
  */
-const KNOWN: ReadonlyArray<{ id: string; match: (c: FuzzCase, args: string[], o: Outcome) => boolean }> = [
-  {
-    // harness/config.ts coerceSetting: JSON.stringify(raw) of a deeply nested value overflows.
-    id: 'config-deep-value-stack-overflow',
-    match: (c, _a, o) =>
-      c.category === 'run-config' && /Maximum call stack size exceeded|serialize a BigInt/.test(o.stderr),
-  },
-  {
-    // harness/config.ts loadConfigFile: "not valid JSON" quotes the raw text, newlines and all.
-    id: 'config-invalid-json-message-raw-text',
-    match: (c, _a, o) => c.category === 'run-config' && /not valid JSON/.test(o.stderr) && o.code === 254,
-  },
-  {
-    // harness/commands/run.ts storedChecks: a test.json of `null` is read as an object (TypeError).
-    id: 'analyze-null-test-json',
-    match: (c, _a, o) => c.category === 'store' && /storedChecks/.test(o.stderr),
-  },
-  {
-    // harness/cli.ts: `zkcheck help <unknown>` prints the whole usage instead of one line.
-    id: 'help-unknown-command-prints-usage',
-    match: (c, a, o) => c.category === 'top-level' && a[0] === 'help' && o.stderr.startsWith('Usage:'),
-  },
-  {
-    // harness/commands/run.ts reportCommand: errors of writeRunReport (unreadable test.json,
-    // report.html a directory) are not turned into one line and 254.
-    id: 'report-unreadable-run-stack-trace',
-    match: (c, a, o) => c.category === 'store' && a[0] === 'report' && /writeRunReport/.test(o.stderr),
-  },
-  {
-    // results/store.ts createRun/pointLink: a store whose `latest` is a directory fails the
-    // rename with EISDIR, thrown raw (255, a stack trace), after the run dir was made.
-    id: 'store-latest-directory-stack-trace',
-    match: (c, _a, o) => c.category.startsWith('run') && /pointLink/.test(o.stderr),
-  },
-];
+const KNOWN: ReadonlyArray<{ id: string; match: (c: FuzzCase, args: string[], o: Outcome) => boolean }> = [];
 const STRICT = process.env.ZKCHECK_FUZZ_STRICT === '1';
 const knownHits = new Map<string, number>();
 

@@ -74,6 +74,7 @@ export const election: WorkloadEntry = {
       help: 'elections, candidates spread over them',
       default: 1,
       min: 1,
+      max: 1000,
     },
     {
       key: 'term',
@@ -82,6 +83,7 @@ export const election: WorkloadEntry = {
       help: 'how long a leader leads before it resigns (longer than the session timeout lets an expired leader still believe)',
       default: 8,
       min: 0,
+      max: 86_400,
     },
     {
       key: 'leadInterval',
@@ -98,6 +100,7 @@ export const election: WorkloadEntry = {
       help: 'a candidate waiting longer deletes its node and fails (and the run waits for it at its end)',
       default: 10,
       min: 0.1,
+      max: 86_400,
     },
     {
       key: 'electionPoll',

@@ -74,6 +74,7 @@ export const ephemeral: WorkloadEntry = {
       help: 'how long a closer keeps its registration before it closes its session',
       default: 3,
       min: 0,
+      max: 86_400,
     },
     {
       key: 'vanishBound',

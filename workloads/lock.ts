@@ -71,6 +71,7 @@ export const lock: WorkloadEntry = {
       help: 'locks, threads spread over them',
       default: 1,
       min: 1,
+      max: 1000,
     },
     {
       key: 'holdTime',
@@ -79,6 +80,7 @@ export const lock: WorkloadEntry = {
       help: 'how long a holder keeps the lock (longer than the session timeout lets an expired holder still believe)',
       default: 8,
       min: 0,
+      max: 86_400,
     },
     {
       key: 'acquireTimeout',
@@ -87,6 +89,7 @@ export const lock: WorkloadEntry = {
       help: 'an acquire waiting longer deletes its node and fails (and the run waits for it at its end)',
       default: 10,
       min: 0.1,
+      max: 86_400,
     },
     {
       key: 'lockPoll',

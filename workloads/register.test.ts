@@ -134,10 +134,10 @@ describe('registerWorkload settings', () => {
 
   it('declares threads per key and ops per key as whole numbers >= 1', () => {
     const cases: [string, unknown, string][] = [
-      ['threadsPerKey', 0, '--threads-per-key: expected >= 1, got 0'],
+      ['threadsPerKey', 0, '--threads-per-key: expected from 1 to 2147483647, got 0'],
       ['threadsPerKey', 'x', '--threads-per-key: expected a whole number, got "x"'],
       ['opsPerKey', 1.5, '--ops-per-key: expected a whole number, got 1.5'],
-      ['opsPerKey', -3, '--ops-per-key: expected >= 1, got -3'],
+      ['opsPerKey', -3, '--ops-per-key: expected from 1 to 2147483647, got -3'],
     ];
     for (const [name, value, message] of cases)
       expect(() => coerceSetting(declared(name), value, 'flag')).toThrow(new ConfigError(message));

@@ -21,6 +21,8 @@ import {
   type Setting,
   type TestConfig,
 } from '../config.js';
+import { findZooKeeperInstall } from '../cluster/local.js';
+import { EnsembleError } from '../cluster/types.js';
 import { runTest } from '../runner/run.js';
 import { NemesisError, WorkloadError, type RunChecks } from '../runner/spec.js';
 import { buildTestSpec, CATALOG } from '../test-spec.js';
@@ -32,6 +34,7 @@ import { writeCiOutputs } from '../../results/ci-outputs.js';
 import { exitStatusFor } from '../../results/verdict.js';
 import {
   DEFAULT_STORE,
+  checkStore,
   StoreError,
   readJson,
   resolveRun,
@@ -197,9 +200,18 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
     const file = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
     const config = mergeConfig(file, flagsToConfig(flags, catalog), catalog);
     spec = buildTestSpec(config, catalog); // settings errors surface before anything starts
+    // A store or --zk-home a run cannot use is the user's to fix: say so before a run dir exists.
+    checkStore(config.store, config.name);
+    if (config.zkHome !== undefined && config.provider !== 'docker') findZooKeeperInstall(config.zkHome);
     for (const note of configNotes(config)) process.stdout.write(`${note}\n`);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof WorkloadError || error instanceof NemesisError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof WorkloadError ||
+      error instanceof NemesisError ||
+      error instanceof EnsembleError ||
+      error instanceof StoreError
+    ) {
       throw new UsageError(error.message);
     }
     throw error;
@@ -288,7 +300,12 @@ async function analyzeCommand(ref: string | undefined, flags: AnalyzeFlags): Pro
       ...(test.endMarker === true ? { run: { plannedSeconds: test.config?.timeLimit } } : {}),
     });
     results = checked;
-    writeCounterexamples(dir, counterexamples);
+    try {
+      writeCounterexamples(dir, counterexamples);
+    } catch (error) {
+      // Extra pages beside results.json: a run dir that cannot take them still gets its verdict.
+      process.stderr.write(`zkcheck: warning: counterexamples not written: ${(error as Error).message}\n`);
+    }
   } catch (error) {
     if (error instanceof HistoryError || error instanceof StoreError) throw new UsageError(error.message);
     throw error;
@@ -333,7 +350,14 @@ async function reportCommand(ref: string | undefined, flags: { store: string }):
     if (error instanceof StoreError) throw new UsageError(error.message);
     throw error;
   }
-  const report = await writeRunReport(dir, { settings: allSettings(CATALOG) });
+  let report;
+  try {
+    report = await writeRunReport(dir, { settings: allSettings(CATALOG) });
+  } catch (error) {
+    // A damaged run dir (test.json not an object, report.html a directory, a bad history line).
+    if (error instanceof StoreError || error instanceof HistoryError) throw new UsageError(error.message);
+    throw error;
+  }
   for (const problem of report.problems) process.stderr.write(`zkcheck: warning: ${problem}\n`);
   process.stdout.write(`${report.report}\n`);
   return EXIT.valid;
@@ -351,6 +375,11 @@ interface StoredTest {
  * their model: they are checked for ZooKeeper's consistency claims over it.
  */
 function storedChecks(test: StoredTest, file: string): RunChecks {
+  // test.json is written by zkcheck, but may have been edited or damaged since.
+  if (typeof test !== 'object' || test === null || Array.isArray(test))
+    throw new ClaimSpecError(
+      `${file}: expected a JSON object (the run's test record), got ${test === null ? 'null' : Array.isArray(test) ? 'a list' : typeof test}`,
+    );
   const declared = test.checks;
   const claims =
     declared?.claims ?? (test.workload?.model ? consistencyClaims(test.workload.model) : undefined);
