@@ -152,15 +152,27 @@ by claim and the run is stored.
 Workloads (--workload; each checks its own claims, one line each):
 ${list(catalog.workloads)}
 
-Fault families (--nemesis none, or a comma-separated list; one fault at a time):
+Fault families (--nemesis none, or a comma-separated list; \`zkcheck nemesis list\` shows each
+family's settings, defaults and an example):
 ${list(catalog.nemeses)}
+
+How faults are scheduled:
+  --nemesis-mode serial  (default) one fault at a time: --nemesis-interval s quiet, then a fault
+                         from one of the families, drawn with the seed, held --nemesis-duration s
+  --nemesis-mode storm   every family's faults at once, overlapping, each on its own seeded clock
+  a config file's nemesisSchedule: a script instead, a list of steps, e.g.
+    {"nemesisSchedule": [{"at": 5, "fault": "partition", "targets": "leader", "for": 10},
+                         {"on": "newleader", "node": 2, "fault": "kill", "for": 5}]}
+    at/for in seconds; on: a sync phase a node logs (the fault starts when the line appears).
+    Leave --nemesis at none: the families are the ones the steps name.
 
 A workload's or family's settings are refused with a run that does not use it.
 
 The register workload is checked per ZooKeeper claim: writes linearizable, reads sequentially
 consistent, ZooKeeper's ordered sequential consistency, sync+read linearizable, whole history
-linearizable. Stale plain reads break the last one; ZooKeeper allows that, so it is reported but
-does not fail the run.
+linearizable, and acknowledged writes durable (final sync reads on every node). Stale plain reads
+break whole-history linearizability; ZooKeeper allows that, so it is reported but does not fail
+the run.
 
 Stored in <store>/<name>/<time>/: test.json, history.jsonl (written as the run goes), results.json,
 zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<claim>.html (a
@@ -174,6 +186,7 @@ Examples:
   zkcheck run --time-limit 30
   zkcheck run --nemesis partition --read-mode plain --time-limit 60 --seed 42
   zkcheck run --nemesis partition,kill,pause --kill-targets minority --nodes 5 --concurrency 20
+  zkcheck run --nemesis partition,kill,pause --nemesis-mode storm --time-limit 120
   zkcheck run --workload set --nemesis kill --time-limit 30
   zkcheck run --config nightly.json --provider local`;
 }
