@@ -187,8 +187,8 @@ Exit status: 0 every file valid, 1 any invalid, 2 any unknown (none invalid), 25
 Examples:
   zkcheck check run/history.jsonl --model zk-versioned-register
   zkcheck check run/history.jsonl --model zk-versioned-register --consistency all --shrink
-  zkcheck check run/history.jsonl --model zk-versioned-register --method search
-  zkcheck check runs/lock/*/history.jsonl --model mutex
+  zkcheck check runs/register/latest/history.jsonl --model zk-versioned-register --method search
+  zkcheck check runs/lock/latest/history.jsonl --model mutex
   zkcheck check etcd_*.log --model cas-register --init nil
   zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'
   zkcheck check jepsen/queue/history.edn --claims queue --drained`,
