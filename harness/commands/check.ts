@@ -238,10 +238,13 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     throw new UsageError(
       `--method ${flags.method} goes with plain linearizability (--consistency linearizable); --consistency ${flags.consistency} picks the method claim by claim`,
     );
-  if (flags.method === 'graph' && flags.model !== undefined && !graphModels().includes(flags.model))
-    throw new UsageError(
-      `--method graph: model ${flags.model} reports no versions to order a graph by (models that do: ${graphModels().join(', ')}); use --method search`,
-    );
+  if (flags.method === 'graph' && flags.model !== undefined) {
+    const graphable = graphModels();
+    if (!graphable.includes(flags.model))
+      throw new UsageError(
+        `--method graph: model ${flags.model} reports no versions to order a graph by (models that do: ${graphable.join(', ')}); use --method search`,
+      );
+  }
   const init = parseInit(flags.init);
   const modelOptions = init === undefined ? {} : { init };
   let status: Validity = true;
