@@ -1,7 +1,9 @@
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJsonlFile } from './jsonl.js';
 import { detectFormat, parseHistory, readHistoryFile, type HistoryFormat } from './read.js';
 import { historySource } from './source.js';
 import { HistoryError, type History } from './types.js';
@@ -288,6 +290,43 @@ describe('readHistoryFile', () => {
     const h = await readHistoryFile(path);
     expect(h).toEqual([{ index: 0, time: -1, process: 0, type: 'invoke', f: 'read', value: null }]);
     expect(historySource(h)?.file).toBe(path);
+  });
+
+  it('reads a big JSONL file in chunks to the same history as reading it whole', async () => {
+    // Over 4 MB, so read in 64 KB chunks: lines and multi-byte characters cross chunk edges,
+    // CRLF endings, a BOM, values past 2^53, and a truncated last line.
+    const lines = Array.from({ length: 60_000 }, (_, i) => {
+      const value =
+        i % 7 === 0 ? `"Zürich ✓ ${'é'.repeat(i % 13)}"` : i % 11 === 0 ? '9007199254740993' : String(i);
+      return `{"index":${i},"time":${i * 10},"process":${i % 5},"type":"${i % 2 ? 'ok' : 'invoke'}","f":"write","key":"k${i % 3}","value":${value}}`;
+    });
+    const text = `\ufeff${lines.join('\r\n')}\n\n{"index":60000,"time":1,"pro`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4 << 20);
+    const path = join(dir, 'big.history');
+    await writeFile(path, text);
+    const warnings: { chunked: string[]; whole: string[] } = { chunked: [], whole: [] };
+    const chunked = await readHistoryFile(path, { onWarning: (w) => warnings.chunked.push(w) });
+    const whole = parseHistory(text, { file: path, onWarning: (w) => warnings.whole.push(w) });
+    expect(chunked).toHaveLength(60_000);
+    expect(chunked).toEqual(whole);
+    // The chunked reader itself, not only whatever readHistoryFile chose.
+    const fd = openSync(path, 'r');
+    try {
+      expect(readJsonlFile(fd, path).history).toEqual(whole);
+    } finally {
+      closeSync(fd);
+    }
+    expect(chunked[77].value).toBe('Zürich ✓ éééééééééééé'.slice(0, 'Zürich ✓ '.length + (77 % 13)));
+    expect(chunked[11].value).toBe(9007199254740993n);
+    expect(historySource(chunked)).toEqual(historySource(whole));
+    expect(warnings.chunked).toEqual(warnings.whole);
+    expect(warnings.chunked[0]).toMatch(/:60002: ignoring a truncated last line/);
+    // A bad line deep in the file is named by its line number either way.
+    await writeFile(
+      path,
+      `${lines.slice(0, 50_000).join('\n')}\n{"index":1,,}\n${lines.slice(50_000).join('\n')}\n`,
+    );
+    await expect(readHistoryFile(path)).rejects.toThrow(/:50001: invalid JSON/);
   });
 
   it('turns unreadable files into HistoryErrors', async () => {

@@ -7,11 +7,11 @@
  *
  * Every problem with the input is a {@link HistoryError} whose message starts with `file:line:`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readEdnHistory } from './edn-history.js';
 import { splitIndependentKeys } from './independent.js';
-import { readJsonl, type ParsedHistory } from './jsonl.js';
+import { readJsonl, readJsonlFile, type ParsedHistory } from './jsonl.js';
 import { JEPSEN_LOG_OP, readPorcupineEtcd, readPorcupineKv } from './porcupine.js';
 import { printable } from './record.js';
 import { recordHistorySource } from './source.js';
@@ -108,24 +108,74 @@ export function parseHistory(text: string, opts: ParseOptions): History {
       `${opts.file}: unknown history format "${printable(format)}" (known: ${FORMATS.join(', ')})`,
     );
   }
-  const { history, lines } = readFormat(text, format, opts);
+  return finish(readFormat(text, format, opts), opts);
+}
+
+/** What every reader's result goes through: independent keys, the empty warning, the source map. */
+function finish({ history, lines }: ParsedHistory, opts: ParseOptions): History {
   if (opts.independent) splitIndependentKeys(history, opts.file, lines);
   if (history.length === 0) opts.onWarning?.(`${opts.file}: the history has no operations`);
   recordHistorySource(history, { file: opts.file, lines });
   return history;
 }
 
+/** Files above this are read in chunks when they are JSONL (see readJsonlFile). */
+const WHOLE_READ_BYTES = 4 << 20;
+/** How much of a big file the format detection looks at. */
+const SNIFF_BYTES = 64 << 10;
+
 /** Reads and parses a history file; unreadable files are HistoryErrors too. */
 export async function readHistoryFile(path: string, opts: ReadOptions = {}): Promise<History> {
+  const parse = { ...opts, file: path };
   let text: string;
   try {
+    const big = bigJsonlFile(path, opts.format);
+    if (big !== undefined) {
+      try {
+        return finish(readJsonlFile(big, path, opts.onWarning), parse);
+      } finally {
+        closeSync(big);
+      }
+    }
     // Synchronous: one read call, where the promise API reads in chunks through the thread pool
     // (most of the time of `zkcheck check` on many small files went there).
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof HistoryError) throw e;
     throw new HistoryError(`${path}: cannot read the file: ${describeReadError(e)}`);
   }
-  return parseHistory(text, { ...opts, file: path });
+  return parseHistory(text, parse);
+}
+
+/**
+ * An open descriptor when `path` is a JSONL history too big to read whole (given as jsonl, or
+ * detected so from its first 64 KB by the same rules as detectFormat); else undefined.
+ */
+function bigJsonlFile(path: string, format: HistoryFormat | undefined): number | undefined {
+  if (format !== undefined && format !== 'jsonl') return undefined;
+  const fd = openSync(path, 'r');
+  let keep = false;
+  try {
+    keep = isBigJsonl(fd, path, format);
+    return keep ? fd : undefined;
+  } finally {
+    if (!keep) closeSync(fd);
+  }
+}
+
+function isBigJsonl(fd: number, path: string, format: HistoryFormat | undefined): boolean {
+  const stat = fstatSync(fd);
+  if (!stat.isFile() || stat.size <= WHOLE_READ_BYTES) return false;
+  if (format === 'jsonl') return true;
+  const head = Buffer.alloc(SNIFF_BYTES);
+  const bytes = readSync(fd, head, 0, SNIFF_BYTES, 0);
+  const text = head
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  // Up to the last newline: half a line could look like anything.
+  const sniff = text.slice(0, text.lastIndexOf('\n') + 1);
+  return leadingLines(sniff, 1).length > 0 && detectFormat(sniff, path) === 'jsonl';
 }
 
 function describeReadError(e: unknown): string {
