@@ -772,6 +772,10 @@ const badCheckFlag: fc.Arbitrary<Flag> = fc.oneof(
     .string({ maxLength: 12 })
     .filter((s) => !['linearizable', 'sequential', 'zookeeper', 'all'].includes(s))
     .map((c) => ({ key: 'consistency', args: ['--consistency', c], mentions: ['--consistency'] })),
+  fc
+    .string({ maxLength: 12 })
+    .filter((s) => !['auto', 'graph', 'search'].includes(s))
+    .map((m) => ({ key: 'method', args: ['--method', m], mentions: ['--method'] })),
   unknownFlag.map((flag) => ({ key: flag, args: [flag], mentions: [flag] })),
   fc
     .constantFrom('$CASE/missing.jsonl', '$CASE/a-dir', '$CASE/a-dir/', '$CASE/h.jsonl/x', '/dev/null/x')
@@ -791,6 +795,7 @@ const validCheckFlag: fc.Arbitrary<Flag> = fc.oneof(
     .constantFrom('0', 'nil', 'null', '{:x 0 :y 0}', '[]', '"s"')
     .map((v) => ({ key: 'init', args: ['--init', v] })),
   pick('--json', '--shrink', '--independent').map((flag) => ({ key: flag, args: [flag] })),
+  just({ key: 'method', args: ['--method', 'auto'] }),
   pick('1', '0.5', '3').map((t) => ({ key: 'time-limit', args: ['-t', t] })),
 );
 
