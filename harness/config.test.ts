@@ -164,7 +164,7 @@ describe('coerceSetting', () => {
       '"rate" in c.json: expected a number, got Infinity',
       '"rate" in c.json: expected a number, got a list of 1',
       `"rate" in c.json: expected a number, got ${10n ** 30n}`,
-      '"rate" in c.json: expected a number, got an object',
+      '"rate" in c.json: expected a number, got {"a":1}',
     ]);
     for (const message of messages) {
       expect(message).not.toContain('\n');

@@ -288,12 +288,14 @@ export function longFlag(setting: Setting): string {
  * be one line, whatever came in.
  */
 export function showValue(raw: unknown): string {
-  let text: string;
-  if (typeof raw === 'number' || typeof raw === 'bigint') text = String(raw);
-  else if (Array.isArray(raw)) text = `a list of ${raw.length}`;
-  else if (typeof raw === 'object' && raw !== null) text = 'an object';
-  else text = JSON.stringify(raw) ?? String(raw);
-  return oneLine(text, 60);
+  if (typeof raw === 'number' || typeof raw === 'bigint') return oneLine(String(raw), 60);
+  try {
+    const json = JSON.stringify(raw, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    if (json !== undefined) return oneLine(json, 60);
+  } catch {
+    // Nested too deep for the stack: say what it is instead.
+  }
+  return Array.isArray(raw) ? `a list of ${raw.length}` : typeof raw === 'object' ? 'an object' : typeof raw;
 }
 
 /** Text squeezed onto one line (control characters escaped) and cut to `max` characters. */
