@@ -76,6 +76,10 @@ function planNemesis(config: TestConfig, catalog: Catalog) {
     mode: config.nemesisMode,
     timeLimitSeconds: config.timeLimit,
     nodes: config.nodes,
+    run: {
+      provider: config.provider,
+      ...(config.zookeeper === undefined ? {} : { zookeeper: config.zookeeper }),
+    },
     ...(schedule === undefined ? {} : { schedule }),
   });
 }

@@ -28,6 +28,7 @@ import {
   type NemesisPackage,
   type NemesisPlan,
   type PluginSettings,
+  type RunFacts,
 } from '../harness/runner/spec.js';
 import {
   aimAt,
@@ -57,6 +58,8 @@ export interface ComposeOptions {
   timeLimitSeconds?: number;
   /** The ensemble's size: given, every family is checked against it before anything starts. */
   nodes?: number;
+  /** What the run asked for of its ensemble, for the families' checks. */
+  run?: RunFacts;
 }
 
 /** The faults of a run before the ensemble exists: `build` binds them to it. */
@@ -96,7 +99,7 @@ export function nemesisPlan(entries: readonly NemesisEntry[], options: ComposeOp
 export function checkNemeses(entries: readonly NemesisEntry[], options: ComposeOptions): void {
   const nodes = options.nodes ?? 3;
   const dry = (entry: NemesisEntry, settings: PluginSettings, what: string) => {
-    const problem = entry.validate?.(settings, nodes);
+    const problem = entry.validate?.(settings, nodes, options.run);
     if (problem !== undefined) throw new NemesisError(`${what}: ${problem}`);
     try {
       entry.create({

@@ -9,7 +9,8 @@ import { NEMESES } from './index.js';
 import { nemesisPlan } from './compose.js';
 import { planTargets, type TargetKind } from './targets.js';
 import { upgradePackage } from './upgrade.js';
-import { NemesisError } from '../harness/runner/spec.js';
+import { NemesisError, type RunFacts } from '../harness/runner/spec.js';
+import type { ScheduleStep } from './schedule.js';
 import { rngFromSeed } from '../harness/generator/rng.js';
 
 /** Just what the nemesis packages call, recording every call. */
@@ -384,6 +385,21 @@ describe('upgrade', () => {
     const withoutReplace = { ...ensemble, replaceNode: undefined } as unknown as Ensemble;
     expect(() => plan.build(withoutReplace)).toThrow(/the docker provider cannot run a node/);
     expect(() => plan.build(ensemble)).not.toThrow();
+  });
+
+  it('refuses --provider local before anything starts, in one line, also as a scripted step', () => {
+    const entries = parseNemesisNames('upgrade', CATALOG);
+    const message =
+      'the local provider cannot run a node from another release; run on docker (--provider docker, or --zookeeper VERSION)';
+    const plan = (run: RunFacts, schedule?: ScheduleStep[]) => () =>
+      nemesisPlan(entries, { ...OPTIONS, settings, nodes: 3, run, ...(schedule ? { schedule } : {}) });
+    expect(plan({ provider: 'local' })).toThrow(new NemesisError(`--nemesis upgrade: ${message}`));
+    const step: ScheduleStep = { kind: 'timed', index: 1, fault: 'upgrade', at: 2, for: 5 };
+    expect(plan({ provider: 'local' }, [step])).toThrow(
+      new NemesisError(`nemesisSchedule step 1 (upgrade): ${message}`),
+    );
+    expect(plan({ provider: 'docker' })).not.toThrow();
+    expect(plan({ provider: 'auto', zookeeper: '3.8.0' })).not.toThrow();
   });
 
   it('offers only releases newer than the oldest known as targets, the newest by default', () => {

@@ -45,6 +45,12 @@ export const upgrade: NemesisEntry = {
       choices: UPGRADE_TARGETS,
     },
   ],
+  // Before anything starts: --provider local cannot run another release. (`auto` may still
+  // pick local when Docker does not answer; building the package refuses that then.)
+  validate: (_settings, _nodes, run) =>
+    run?.provider === 'local'
+      ? 'the local provider cannot run a node from another release; run on docker (--provider docker, or --zookeeper VERSION)'
+      : undefined,
   create: (options) => upgradePackage(options),
 };
 

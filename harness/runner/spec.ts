@@ -90,16 +90,25 @@ export interface NemesisOptions {
   settings: PluginSettings;
 }
 
+/** What a fault family's check knows of the run before the ensemble exists. */
+export interface RunFacts {
+  /** The provider asked for (`auto` until the ensemble starts). */
+  provider?: 'auto' | 'docker' | 'local';
+  /** `--zookeeper`: a docker image of that release runs the ensemble. */
+  zookeeper?: string;
+}
+
 export interface NemesisEntry {
   readonly name: string;
   readonly help: string;
   readonly settings: readonly Setting[];
   /**
    * Checks its settings against an ensemble of `nodes` before anything starts: the problem in
-   * one line (the CLI exits 254), or undefined. The run also builds every family once against an
-   * ensemble that is only its size, so a factory that throws NemesisError is checked as well.
+   * one line (the CLI exits 254), or undefined. `run` says what the run asked for where it
+   * matters (a family that only docker can run). The run also builds every family once against
+   * an ensemble that is only its size, so a factory that throws NemesisError is checked as well.
    */
-  validate?(settings: PluginSettings, nodes: number): string | undefined;
+  validate?(settings: PluginSettings, nodes: number, run?: RunFacts): string | undefined;
   create(options: NemesisOptions): NemesisPackage;
 }
 
