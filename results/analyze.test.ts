@@ -140,6 +140,23 @@ describe('analyzeHistory', () => {
     expect(results.cause).toBe('self-check: throughput 571.4 ops/s is under the floor of 1000 ops/s');
   });
 
+  it('gives an empty or all-failed history unknown with that reason, whatever a claim made of no evidence', async () => {
+    const claims = [
+      ...consistencyClaims({ name: 'zk-versioned-register' }),
+      { name: 'durability', title: 'acknowledged writes survive', checker: 'durability', promised: true },
+    ];
+    const empty = await analyzeHistory([], 'h.jsonl', { ...OPTIONS, claims });
+    expect(empty.valid).toBe('unknown');
+    expect(empty.cause).toBe('the history has no operations: nothing was checked');
+    const failed = await analyzeHistory(
+      history([0, 'invoke', 'write', 1], [0, 'info', 'write', 1]),
+      'h.jsonl',
+      { ...OPTIONS, claims },
+    );
+    expect(failed.valid).toBe('unknown');
+    expect(failed.cause).toBe('no operation succeeded: nothing was checked');
+  });
+
   it('leaves an invalid run invalid whatever the self-check says', async () => {
     const results = await analyzeHistory(
       history(

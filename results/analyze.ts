@@ -88,8 +88,9 @@ export async function analyzeHistory(
           shrinkBudgetMs: options.shrinkBudgetMs,
         });
   const stats = runStats(history);
+  const nothing = nothingChecked(operations);
   const problems = [
-    ...(nothingChecked(operations) === undefined ? [] : [nothingChecked(operations)!]),
+    ...(nothing === undefined ? [] : [nothing]),
     ...(options.minOpsPerSecond === undefined
       ? []
       : selfCheck(stats, { minOpsPerSecond: options.minOpsPerSecond, requiredFs: options.requiredFs ?? [] })),
@@ -102,7 +103,11 @@ export async function analyzeHistory(
       .map((c) => `${c.title}: ${c.cause}`)
       .join('; ');
   const cutShort = options.run ? whereCutShort(history, options.run.plannedSeconds) : undefined;
-  if (valid === true && cutShort) {
+  if (valid !== false && nothing !== undefined) {
+    // No op, or none succeeded: that is the reason, whatever each claim made of no evidence.
+    valid = 'unknown';
+    cause = nothing;
+  } else if (valid === true && cutShort) {
     valid = 'unknown';
     cause = `the run was ${cutShort.summary}`;
   } else if (valid === true && problems.length > 0) {

@@ -16,7 +16,7 @@
  * Ctrl-C (or `signal`) stops new ops at once; ops in flight complete, the ensemble is torn down
  * and what was recorded is still checked. Whatever happens, history.jsonl stays readable.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { ZkSession } from '../client/session.js';
 import { startEnsemble } from '../cluster/ensemble.js';
 import { imageForZooKeeper } from '../cluster/select.js';
@@ -165,7 +165,9 @@ export async function runTest(spec: TestSpec, hooks: RunHooks = {}): Promise<Run
       await ensemble.stop().catch((error: Error) => log(`teardown: ${error.message}`));
   }
 
-  // 5. the verdict
+  // 5. the verdict. A run whose ensemble never started has no history yet: an empty one makes
+  // it a run like any other, checked (unknown: nothing ran) and readable by analyze and serve.
+  if (!existsSync(paths.history)) writeFileSync(paths.history, '');
   try {
     const { counterexamples, ...results } = await analyzeHistoryFile(paths.history, {
       ...spec.checks,
