@@ -29,6 +29,7 @@ export function buildTestSpec(config: TestConfig, catalog: Catalog = CATALOG): T
     rate: config.rate,
     timeLimitSeconds: config.timeLimit,
     settings: config.settings,
+    nodes: config.nodes,
   });
   return {
     config,

@@ -17,11 +17,12 @@ import { DURABILITY_CLAIM, register, registerWorkload as buildRegister, serverId
 type FlatOptions = Omit<WorkloadOptions, 'settings'> & Record<string, unknown>;
 const DEFAULTS = Object.fromEntries(register.settings.map((s) => [s.key, s.default]));
 function registerWorkload(flat: FlatOptions) {
-  const { concurrency, rate, timeLimitSeconds, ...settings } = flat;
+  const { concurrency, rate, timeLimitSeconds, nodes, ...settings } = flat;
   return buildRegister({
     concurrency,
     rate,
     timeLimitSeconds,
+    ...(nodes === undefined ? {} : { nodes }),
     settings: { ...DEFAULTS, ...settings } as WorkloadOptions['settings'],
   });
 }
@@ -167,6 +168,15 @@ describe('registerWorkload settings', () => {
     ]);
     expect(claims.at(-1)).toEqual(DURABILITY_CLAIM);
     expect(DURABILITY_CLAIM).toMatchObject({ checker: 'durability', promised: true });
+  });
+
+  it('expects final reads only on the nodes that have a client when there are fewer clients than nodes', () => {
+    expect(registerWorkload({ ...BASE, concurrency: 3, nodes: 3 }).claims.at(-1)).toEqual(DURABILITY_CLAIM);
+    const few = registerWorkload({ ...BASE, concurrency: 2, nodes: 5 }).claims.at(-1)!;
+    expect(few).toMatchObject({ name: 'durability', promised: true, options: { nodes: 2 } });
+    expect(few.title).toBe(
+      'acknowledged writes survive (final sync reads on nodes 1-2 of 5: fewer clients than nodes)',
+    );
   });
 
   it('reads the server id from the top byte of a session id', () => {

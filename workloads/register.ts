@@ -63,6 +63,21 @@ export const DURABILITY_CLAIM: ClaimSpec = Object.freeze({
   checker: 'durability',
 });
 
+/**
+ * Final reads are made by the client threads, each on its own node: with fewer threads than
+ * nodes, the nodes without a client cannot be read, and the claim's line says which were.
+ */
+function durabilityClaim(options: WorkloadOptions): ClaimSpec {
+  const { concurrency, nodes } = options;
+  if (nodes === undefined || concurrency >= nodes) return DURABILITY_CLAIM;
+  const read = concurrency === 1 ? 'node 1' : `nodes 1-${concurrency}`;
+  return Object.freeze({
+    ...DURABILITY_CLAIM,
+    title: `acknowledged writes survive (final sync reads on ${read} of ${nodes}: fewer clients than nodes)`,
+    options: { nodes: concurrency },
+  });
+}
+
 export const register: WorkloadEntry = {
   name: 'register',
   help: 'read, write and compare-and-set many registers (one znode each), checked per ZooKeeper claim',
@@ -110,7 +125,7 @@ export function registerWorkload(options: WorkloadOptions): Workload {
   const registers = new Registers();
   return {
     name: 'register',
-    claims: [...consistencyClaims(MODEL), DURABILITY_CLAIM],
+    claims: [...consistencyClaims(MODEL), durabilityClaim(options)],
     requiredFs: ['read', 'write', 'cas'],
     setup: (session) => createRoot(session),
     generator: () =>

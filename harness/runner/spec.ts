@@ -42,6 +42,11 @@ export interface WorkloadOptions {
   rate: number;
   timeLimitSeconds: number;
   settings: PluginSettings;
+  /**
+   * Servers in the ensemble, when known. Client thread t talks to node (t mod nodes) + 1 (see
+   * runner/clients.ts), so with fewer threads than nodes some nodes have no client.
+   */
+  nodes?: number;
 }
 
 export interface WorkloadEntry {
