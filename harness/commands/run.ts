@@ -46,12 +46,14 @@ import { consistencyClaims, validateClaimSpecs } from '../../checker/claims/eval
 import type { ModelSpec } from '../../checker/linearizable/types.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { EXIT, UsageError } from './exit.js';
+import { scenarioConfig, scenarioHelp } from '../../nemesis/scenarios.js';
 
 export function registerRunCommands(program: Command, catalog: Catalog = CATALOG): void {
   const run = program
     .command('run')
     .description('run a test: a real ensemble, a workload, faults, and a verdict per claim')
-    .option('--config <file>', 'settings file (.json, .js, .mjs or .ts) that flags override');
+    .option('--config <file>', 'settings file (.json, .js, .mjs or .ts) that flags override')
+    .option('--scenario <name>', 'a known-bug scenario as the base config (--config and flags override it)');
   for (const setting of SETTINGS) {
     const option = settingOption(setting);
     if (setting.key === 'workload') option.choices(catalog.workloads.map((entry) => entry.name));
@@ -179,6 +181,10 @@ zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<
 timeline of the ops it rests on, and a shrunk history that still breaks it); <store>/latest
 points at the newest run.
 
+Known-bug scenarios (--scenario NAME: its workload, ensemble, version and fault schedule;
+--zookeeper and other flags still override it):
+${scenarioHelp()}
+
 Exit status: 0 valid, 1 invalid, 2 unknown (undecided, or the self-check says the run proves
 nothing), 254 bad flags or config, 255 harness error.
 
@@ -188,7 +194,8 @@ Examples:
   zkcheck run --nemesis partition,kill,pause --kill-targets minority --nodes 5 --concurrency 20
   zkcheck run --nemesis partition,kill,pause --nemesis-mode storm --time-limit 120
   zkcheck run --workload set --nemesis kill --time-limit 30
-  zkcheck run --config nightly.json --provider local`;
+  zkcheck run --config nightly.json --provider local
+  zkcheck run --scenario zk-4643 --zookeeper 3.9.6`;
 }
 
 /** The flags given, coerced: the run's own at the top, plug-in settings under `settings`. */
@@ -210,7 +217,10 @@ function flagsToConfig(flags: Record<string, unknown>, catalog: Catalog): Partia
 async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
   let spec;
   try {
-    const file = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
+    const own = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
+    // A scenario sits between the defaults and the config file (which may replace its schedule).
+    const scenario = typeof flags.scenario === 'string' ? scenarioConfig(flags.scenario) : {};
+    const file = { ...scenario, ...own, settings: { ...scenario.settings, ...own.settings } };
     const config = mergeConfig(file, flagsToConfig(flags, catalog), catalog);
     spec = buildTestSpec(config, catalog); // settings errors surface before anything starts
     // A store or --zk-home a run cannot use is the user's to fix: say so before a run dir exists.
