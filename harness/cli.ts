@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { oneLine } from './config.js';
+import { oneLine } from './text.js';
 import { ZKCHECK_VERSION } from './version.js';
 import { EXIT, UsageError } from './commands/exit.js';
 

@@ -1,19 +1,21 @@
 /**
  * The test config: the one source of truth for a run's settings. Every setting is declared once,
- * as data (type, default, limits, help): the run's own below, each workload's and fault family's
- * in its registry entry (workloads/index.ts, nemesis/index.ts, passed in as a `Catalog`). The CLI
- * builds its flags from the declarations, config files are validated against them, and
- * `test.json` stores the result. Precedence: defaults < config file < flags. A plug-in's setting
- * given to a run that does not use that plug-in is refused, naming who takes it.
+ * as data (type, default, limits, help): the run's own in harness/settings.ts, each workload's and
+ * fault family's in its registry entry (workloads/index.ts, nemesis/index.ts, passed in as a
+ * `Catalog`). The CLI builds its flags from the declarations, config files are validated against
+ * them, and `test.json` stores the result. Precedence: defaults < config file < flags. A plug-in's
+ * setting given to a run that does not use that plug-in is refused, naming who takes it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { KNOWN_ZOOKEEPER_VERSIONS } from './cluster/versions.js';
+import { SETTING_CEILING, SETTINGS } from './settings.js';
+import { oneLine, showValue } from './text.js';
 import type { NemesisEntry, PluginSettings, Setting, WorkloadEntry } from './runner/spec.js';
 
 export type { Setting } from './runner/spec.js';
+export { SETTINGS } from './settings.js';
 
 export interface TestConfig {
   name: string;
@@ -54,188 +56,6 @@ export interface Catalog {
   readonly workloads: readonly WorkloadEntry[];
   readonly nemeses: readonly NemesisEntry[];
 }
-
-/** The run's own settings, in the order `--help` shows them (the catalog adds `--workload`'s choices). */
-export const SETTINGS: readonly Setting[] = Object.freeze([
-  {
-    key: 'name',
-    flag: '--name <name>',
-    kind: 'string',
-    help: "test name: runs are stored under <store>/<name>/ (default: the workload's name)",
-  },
-  {
-    key: 'workload',
-    flag: '-w, --workload <name>',
-    kind: 'string',
-    help: 'what the clients do (each workload has its own settings, listed below)',
-    default: 'register',
-  },
-  {
-    key: 'nemesis',
-    flag: '-n, --nemesis <names>',
-    kind: 'string',
-    help: 'faults: none, or a comma-separated list of fault families (listed below)',
-    default: 'none',
-  },
-  {
-    key: 'nodes',
-    flag: '--nodes <n>',
-    kind: 'int',
-    help: 'ZooKeeper servers in the ensemble',
-    default: 3,
-    min: 1,
-    max: 15,
-  },
-  {
-    key: 'concurrency',
-    flag: '-c, --concurrency <n>',
-    kind: 'int',
-    help: 'client threads, each with its own session',
-    default: 10,
-    min: 1,
-    max: 1000,
-  },
-  {
-    key: 'rate',
-    flag: '-r, --rate <ops/s>',
-    kind: 'number',
-    help: 'target ops per second, all clients together; 0: as fast as replies come',
-    default: 200,
-    min: 0,
-    max: 100_000,
-  },
-  {
-    key: 'timeLimit',
-    flag: '-t, --time-limit <seconds>',
-    kind: 'number',
-    help: 'how long the clients run (the final phase comes after)',
-    default: 60,
-    min: 1,
-    max: 604_800,
-  },
-  {
-    key: 'seed',
-    flag: '--seed <n>',
-    kind: 'int',
-    help: 'schedule seed (printed and stored; replays the same schedule)',
-    min: 0,
-    max: Number.MAX_SAFE_INTEGER,
-  },
-  {
-    key: 'provider',
-    flag: '--provider <name>',
-    kind: 'string',
-    help: 'how servers run: docker, local JVMs, or auto',
-    default: 'auto',
-    choices: ['auto', 'docker', 'local'],
-  },
-  {
-    key: 'zookeeper',
-    flag: '--zookeeper <version>',
-    kind: 'string',
-    help: `ZooKeeper version to run (docker): its official image when present or pullable, else zkcheck's Debian image, built on demand; one of ${KNOWN_ZOOKEEPER_VERSIONS.join(', ')}`,
-    choices: KNOWN_ZOOKEEPER_VERSIONS,
-  },
-  {
-    key: 'image',
-    flag: '--image <image>',
-    kind: 'string',
-    help: 'docker image (default zookeeper:3.8 when present or pullable, else the local zkcheck image)',
-  },
-  {
-    key: 'zkHome',
-    flag: '--zk-home <dir>',
-    kind: 'string',
-    help: 'ZooKeeper install for the local provider (default: Debian /usr/share/java)',
-  },
-  {
-    key: 'toxiproxyUrl',
-    flag: '--toxiproxy-url <url>',
-    kind: 'string',
-    help: "a running Toxiproxy to use instead of zkcheck's own fault proxy",
-  },
-  {
-    key: 'nemesisInterval',
-    flag: '--nemesis-interval <seconds>',
-    kind: 'number',
-    help: 'quiet time before each fault',
-    default: 5,
-    min: 0,
-    max: 86_400,
-  },
-  {
-    key: 'nemesisDuration',
-    flag: '--nemesis-duration <seconds>',
-    kind: 'number',
-    help: 'how long each fault lasts',
-    default: 10,
-    min: 0,
-    max: 86_400,
-  },
-  {
-    key: 'nemesisMode',
-    flag: '--nemesis-mode <mode>',
-    kind: 'string',
-    help: "serial: one fault at a time, from a family drawn at random; storm: every family's faults at once, overlapping (seeded); a config file's nemesisSchedule scripts them instead",
-    default: 'serial',
-    choices: ['serial', 'storm'],
-  },
-  {
-    key: 'recovery',
-    flag: '--recovery <seconds>',
-    kind: 'number',
-    help: 'quiet time after healing, before the run ends',
-    default: 5,
-    min: 0,
-    max: 3_600,
-  },
-  {
-    key: 'opTimeout',
-    flag: '--op-timeout <ms>',
-    kind: 'int',
-    help: 'deadline of every ZooKeeper call',
-    default: 5000,
-    min: 100,
-    max: 600_000,
-  },
-  {
-    key: 'sessionTimeout',
-    flag: '--session-timeout <ms>',
-    kind: 'int',
-    help: 'ZooKeeper session timeout asked for',
-    default: 10000,
-    min: 400,
-    max: 3_600_000,
-  },
-  {
-    key: 'checkTimeLimit',
-    flag: '--check-time-limit <seconds>',
-    kind: 'number',
-    help: 'budget of each checker; past it the verdict is unknown',
-    default: 120,
-    min: 1,
-    max: 86_400,
-  },
-  {
-    key: 'minThroughput',
-    flag: '--min-throughput <ops/s>',
-    kind: 'number',
-    help: 'self-check floor (default: a tenth of --rate, 10 with --rate 0)',
-    min: 0,
-    max: 100_000,
-  },
-  { key: 'store', flag: '--store <dir>', kind: 'string', help: 'where runs are stored', default: 'runs' },
-  {
-    key: 'keepDirs',
-    flag: '--keep-dirs',
-    kind: 'boolean',
-    help: "keep the servers' data dirs after the run",
-    default: false,
-  },
-] satisfies Setting[]);
-
-/** The largest value of a number setting that declares no max of its own (setTimeout's limit, ms). */
-export const SETTING_CEILING = 2 ** 31 - 1;
 
 /** Bad settings (file or flags): one line naming the setting and the fix; CLI exit 254. */
 export class ConfigError extends Error {
@@ -280,29 +100,6 @@ export function pluginSettings(catalog: Catalog): Map<string, PluginSetting> {
 /** The long flag of a setting: `--keep-dirs` has no `<value>` part, so it is not always the second-last word. */
 export function longFlag(setting: Setting): string {
   return setting.flag.split(' ').find((word) => word.startsWith('--'))!;
-}
-
-/**
- * A value as a message shows it: one line, at most 60 characters. Config files carry anything
- * JSON can (numbers past the double range, objects nested thousands deep); a message must still
- * be one line, whatever came in.
- */
-export function showValue(raw: unknown): string {
-  if (typeof raw === 'number' || typeof raw === 'bigint') return oneLine(String(raw), 60);
-  try {
-    const json = JSON.stringify(raw, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    if (json !== undefined) return oneLine(json, 60);
-  } catch {
-    // Nested too deep for the stack: say what it is instead.
-  }
-  return Array.isArray(raw) ? `a list of ${raw.length}` : typeof raw === 'object' ? 'an object' : typeof raw;
-}
-
-/** Text squeezed onto one line (control characters escaped) and cut to `max` characters. */
-export function oneLine(text: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : ' ')).trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** Checks one value against its setting; `from` names where it came from for the message. */

@@ -22,7 +22,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { oneLine } from '../harness/config.js';
+import { oneLine } from '../harness/text.js';
 
 export const DEFAULT_STORE = 'runs';
 

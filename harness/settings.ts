@@ -1,0 +1,190 @@
+/**
+ * The run's own settings, declared once as data (type, default, limits, help): the flags `run`
+ * shows first, the top-level keys of a config file and of `test.json`. Each workload's and fault
+ * family's settings are declared in its registry entry instead; harness/config.ts loads, checks
+ * and merges them all.
+ */
+import { KNOWN_ZOOKEEPER_VERSIONS } from './cluster/versions.js';
+import type { Setting } from './runner/spec.js';
+
+/** The run's own settings, in the order `--help` shows them (the catalog adds `--workload`'s choices). */
+export const SETTINGS: readonly Setting[] = Object.freeze([
+  {
+    key: 'name',
+    flag: '--name <name>',
+    kind: 'string',
+    help: "test name: runs are stored under <store>/<name>/ (default: the workload's name)",
+  },
+  {
+    key: 'workload',
+    flag: '-w, --workload <name>',
+    kind: 'string',
+    help: 'what the clients do (each workload has its own settings, listed below)',
+    default: 'register',
+  },
+  {
+    key: 'nemesis',
+    flag: '-n, --nemesis <names>',
+    kind: 'string',
+    help: 'faults: none, or a comma-separated list of fault families (listed below)',
+    default: 'none',
+  },
+  {
+    key: 'nodes',
+    flag: '--nodes <n>',
+    kind: 'int',
+    help: 'ZooKeeper servers in the ensemble',
+    default: 3,
+    min: 1,
+    max: 15,
+  },
+  {
+    key: 'concurrency',
+    flag: '-c, --concurrency <n>',
+    kind: 'int',
+    help: 'client threads, each with its own session',
+    default: 10,
+    min: 1,
+    max: 1000,
+  },
+  {
+    key: 'rate',
+    flag: '-r, --rate <ops/s>',
+    kind: 'number',
+    help: 'target ops per second, all clients together; 0: as fast as replies come',
+    default: 200,
+    min: 0,
+    max: 100_000,
+  },
+  {
+    key: 'timeLimit',
+    flag: '-t, --time-limit <seconds>',
+    kind: 'number',
+    help: 'how long the clients run (the final phase comes after)',
+    default: 60,
+    min: 1,
+    max: 604_800,
+  },
+  {
+    key: 'seed',
+    flag: '--seed <n>',
+    kind: 'int',
+    help: 'schedule seed (printed and stored; replays the same schedule)',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  },
+  {
+    key: 'provider',
+    flag: '--provider <name>',
+    kind: 'string',
+    help: 'how servers run: docker, local JVMs, or auto',
+    default: 'auto',
+    choices: ['auto', 'docker', 'local'],
+  },
+  {
+    key: 'zookeeper',
+    flag: '--zookeeper <version>',
+    kind: 'string',
+    help: `ZooKeeper version to run (docker): its official image when present or pullable, else zkcheck's Debian image, built on demand; one of ${KNOWN_ZOOKEEPER_VERSIONS.join(', ')}`,
+    choices: KNOWN_ZOOKEEPER_VERSIONS,
+  },
+  {
+    key: 'image',
+    flag: '--image <image>',
+    kind: 'string',
+    help: 'docker image (default zookeeper:3.8 when present or pullable, else the local zkcheck image)',
+  },
+  {
+    key: 'zkHome',
+    flag: '--zk-home <dir>',
+    kind: 'string',
+    help: 'ZooKeeper install for the local provider (default: Debian /usr/share/java)',
+  },
+  {
+    key: 'toxiproxyUrl',
+    flag: '--toxiproxy-url <url>',
+    kind: 'string',
+    help: "a running Toxiproxy to use instead of zkcheck's own fault proxy",
+  },
+  {
+    key: 'nemesisInterval',
+    flag: '--nemesis-interval <seconds>',
+    kind: 'number',
+    help: 'quiet time before each fault',
+    default: 5,
+    min: 0,
+    max: 86_400,
+  },
+  {
+    key: 'nemesisDuration',
+    flag: '--nemesis-duration <seconds>',
+    kind: 'number',
+    help: 'how long each fault lasts',
+    default: 10,
+    min: 0,
+    max: 86_400,
+  },
+  {
+    key: 'nemesisMode',
+    flag: '--nemesis-mode <mode>',
+    kind: 'string',
+    help: "serial: one fault at a time, from a family drawn at random; storm: every family's faults at once, overlapping (seeded); a config file's nemesisSchedule scripts them instead",
+    default: 'serial',
+    choices: ['serial', 'storm'],
+  },
+  {
+    key: 'recovery',
+    flag: '--recovery <seconds>',
+    kind: 'number',
+    help: 'quiet time after healing, before the run ends',
+    default: 5,
+    min: 0,
+    max: 3_600,
+  },
+  {
+    key: 'opTimeout',
+    flag: '--op-timeout <ms>',
+    kind: 'int',
+    help: 'deadline of every ZooKeeper call',
+    default: 5000,
+    min: 100,
+    max: 600_000,
+  },
+  {
+    key: 'sessionTimeout',
+    flag: '--session-timeout <ms>',
+    kind: 'int',
+    help: 'ZooKeeper session timeout asked for',
+    default: 10000,
+    min: 400,
+    max: 3_600_000,
+  },
+  {
+    key: 'checkTimeLimit',
+    flag: '--check-time-limit <seconds>',
+    kind: 'number',
+    help: 'budget of each checker; past it the verdict is unknown',
+    default: 120,
+    min: 1,
+    max: 86_400,
+  },
+  {
+    key: 'minThroughput',
+    flag: '--min-throughput <ops/s>',
+    kind: 'number',
+    help: 'self-check floor (default: a tenth of --rate, 10 with --rate 0)',
+    min: 0,
+    max: 100_000,
+  },
+  { key: 'store', flag: '--store <dir>', kind: 'string', help: 'where runs are stored', default: 'runs' },
+  {
+    key: 'keepDirs',
+    flag: '--keep-dirs',
+    kind: 'boolean',
+    help: "keep the servers' data dirs after the run",
+    default: false,
+  },
+] satisfies Setting[]);
+
+/** The largest value of a number setting that declares no max of its own (setTimeout's limit, ms). */
+export const SETTING_CEILING = 2 ** 31 - 1;
