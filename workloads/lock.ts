@@ -16,9 +16,14 @@
  *
  * where incr-fenced is multi([check(own node), setData(fenced counter, value + 1, version)]) on the
  * session that acquired (it cannot apply once that session is gone), and incr-unfenced is a plain
- * getData + setData of another counter on whatever session the client has now (the naive holder).
+ * getData + setData of another counter on whatever session the client has now (the naive holder;
+ * `via: <session id>` in its output when that is not the holding session).
  * A refused increment or release is `ok` with `applied: false` / `deleted: false` and its reason:
- * it definitely did nothing, and it is how the holder learns it lost the lock. Each output carries
+ * it definitely did nothing, and it is how the holder learns it lost the lock. An increment while
+ * its session is disconnected is not tried (`ok`, `applied: null`, reason `disconnected`): the
+ * holder keeps believing until it hears of an expiry, and no call waits out its deadline (which
+ * would retire the session before the holder learns whether it expired); a release waits for the
+ * link to return or the expiry to be known, up to twice the session timeout. Each output carries
  * `at` (ms on the workload's clock) and the connection events (disconnected, reconnected, expired)
  * the holding session saw since the last op. The claims (checker/claims/lock.ts):
  *
@@ -208,7 +213,12 @@ export function lockWorkload(
           value: { ...value, at: now(), ...events.drain(holding.session) },
         });
         if (op.f === 'incr-fenced') return fencedIncrement(holding, key, done);
-        if (op.f === 'incr-unfenced') return unfencedIncrement(session, key, done);
+        if (op.f === 'incr-unfenced')
+          // Through a newer session than the holding one (that broke): say so, its replies are
+          // not the holding session's.
+          return unfencedIncrement(session, key, (value) =>
+            done(session === holding.session ? value : { ...value, via: session.sessionId }),
+          );
         return release(holding, key, done);
       }
       case 'read':
@@ -308,6 +318,9 @@ type Done = (value: Record<string, unknown>) => Completion;
 async function fencedIncrement(holding: Holding, key: number, done: Done): Promise<Completion> {
   const session = holding.session;
   if (!session.usable) return done({ applied: false, reason: `session ${session.brokenReason}` });
+  // Disconnected: a call would wait for its deadline and retire the session before the holder
+  // learns whether it expired. Nothing is sent (`applied: null`); a naive holder keeps believing.
+  if (!session.connected) return done({ applied: null, reason: 'disconnected' });
   let read;
   try {
     read = await session.getData(counter(key, 'fenced'));
@@ -331,6 +344,7 @@ async function fencedIncrement(holding: Holding, key: number, done: Done): Promi
 
 /** The naive holder: a plain read-modify-write through whatever session it has now. */
 async function unfencedIncrement(session: ZkSession, key: number, done: Done): Promise<Completion> {
+  if (!session.connected) return done({ applied: null, reason: 'disconnected' });
   let read;
   try {
     read = await session.getData(counter(key, 'unfenced'));
@@ -350,6 +364,13 @@ async function unfencedIncrement(session: ZkSession, key: number, done: Done): P
 
 async function release(holding: Holding, key: number, done: Done): Promise<Completion> {
   const session = holding.session;
+  // Disconnected: wait (as Curator's release does) for the link to come back or the session to
+  // be known expired, up to twice the session timeout, rather than let the call's deadline retire
+  // the session before the holder learns which. A release is never skipped: the node would stay
+  // with a session that may reconnect and keep it for good. Still down: sent anyway, and an
+  // unknown end is `info` (the runner then closes the session, which frees the node).
+  const giveUp = performance.now() + 2 * session.negotiatedTimeoutMs;
+  while (session.usable && !session.connected && performance.now() < giveUp) await sleepMs(50);
   if (!session.usable) return done({ deleted: false, reason: `session ${session.brokenReason}` });
   try {
     await session.delete(`${lockDir(key)}/${holding.node}`);
@@ -377,8 +398,6 @@ async function finalRead(session: ZkSession, key: number): Promise<Completion> {
     return { type: 'fail', error: errorForHistory(error) };
   }
 }
-
-// --- connection events --------------------------------------------------------------------------
 
 // --- the schedule -------------------------------------------------------------------------------
 

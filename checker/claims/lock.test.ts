@@ -26,7 +26,7 @@ const A = { node: 'n-0000000001', seq: 1 };
 const B = { node: 'n-0000000002', seq: 2 };
 
 /** A holds; its session expires during a cut; B is granted; A learns later. Correct ZooKeeper. */
-function expiredHolder(bGrantedEarly = false) {
+function expiredHolder(bGrantedEarly = false, disconnectedOps = false) {
   const h = history();
   h.invoke(1, 'acquire', null);
   h.ok(1, { ...A, session: '0xa', at: 1000 });
@@ -39,6 +39,16 @@ function expiredHolder(bGrantedEarly = false) {
   if (!bGrantedEarly) h.ok(2, { ...B, session: '0xb', at: 6000 });
   h.invoke(2, 'incr-fenced', B);
   h.ok(2, { applied: true, value: 2, version: 2, at: 6100 });
+  if (disconnectedOps) {
+    // A, cut off, does not send its increments: it learns nothing and keeps believing. An
+    // unfenced one through a newer session of A's process is no reply to A's holding session.
+    h.invoke(1, 'incr-unfenced', A);
+    h.ok(1, { applied: null, reason: 'disconnected', at: 7000 });
+    h.invoke(1, 'incr-unfenced', A);
+    h.ok(1, { applied: true, value: 2, at: 7050, via: '0xa2' });
+    h.invoke(1, 'incr-fenced', A);
+    h.ok(1, { applied: null, reason: 'disconnected', at: 7100 });
+  }
   h.invoke(1, 'release', A);
   h.ok(1, {
     deleted: false,
@@ -156,6 +166,26 @@ describe('lock claims', () => {
     );
     const fast = await evaluateClaims(expiredHolder(), claim('liveness', { boundMs: 6000 }));
     expect(fast[0].valid).toBe(true);
+  });
+
+  it("a holder's unsent increments (disconnected) and unfenced ones via a newer session neither end its belief nor count as its session's replies", async () => {
+    const ops = expiredHolder(false, true);
+    const results = await evaluateClaims(ops, [
+      ...claim('ownership'),
+      ...claim('fenced'),
+      ...claim('belief'),
+      ...claim('liveness', { boundMs: 6000 }),
+    ]);
+    expect(results.map((r) => r.valid)).toEqual([true, true, false, true]);
+    expect(results[1].explanation).toEqual(['lock 0: counter 2, 2 acknowledged, 0 unknown']);
+    expect(results[2].explanation?.[0]).toMatch(
+      /process 2 acquired node n-0000000002 at t=6.00 s; process 1: it learned at t=9.00 s from release .*\(session expired\)$/,
+    );
+    // The handover is measured from A's holding session's last reply (t=1.2 s), not its unsent
+    // ops nor the newer session's.
+    expect(results[3].explanation?.[0]).toBe(
+      '1 handovers after a lost session: median 4.80 s, max 4.80 s (bound 6.00 s)',
+    );
   });
 
   it('refuses an unknown property or a missing bound', async () => {

@@ -7,8 +7,12 @@
  *                  An acquire that timed out (its node deleted) is a `fail` and is not here.
  *   incr-fenced    input {node, seq}; ok output {applied: true, value, version, at} when
  *                  multi([check(node), setData(counter, version)]) went through, or
- *                  {applied: false, reason, at} when it was refused (the node is gone, ...).
- *   incr-unfenced  input {node, seq}; ok output {applied, value?, reason?, at}: a plain setData.
+ *                  {applied: false, reason, at} when it was refused (the node is gone, ...), or
+ *                  {applied: null, reason: 'disconnected', at} when it was not sent: the holder
+ *                  learned nothing and still believes (neither acknowledged nor unknown).
+ *   incr-unfenced  input {node, seq}; ok output {applied, value?, reason?, at, via?}: a plain
+ *                  setData (applied null likewise when not sent), `via` the session it went
+ *                  through when that was not the holding one (a newer one of the same process).
  *   release        input {node, seq}; ok output {deleted: true | false, reason?, at}.
  *   read           the final read, ok output {fenced: {value, version}, unfenced: {value}}.
  *
@@ -32,7 +36,8 @@
  *              acquire's reply until it invokes the op through which it lets go or learns it
  *              lost (its release, a refused or unknown protected op). Not promised.
  *   liveness   after a holder's session ends, the next grant comes within `boundMs` of the
- *              holder's last reply. A measure with a threshold.
+ *              holder's last reply (to its holding session: unsent ops and unfenced ones `via`
+ *              another session do not count). A measure with a threshold.
  */
 import type { Key, Operation } from '../history/types.js';
 import { ClaimSpecError, type ClaimChecker, type ClaimOutcome } from './types.js';
@@ -162,6 +167,15 @@ function applied(op: Operation): boolean {
 function refused(op: Operation): boolean {
   const out = record(op.output);
   return out?.applied === false || out?.deleted === false;
+}
+
+/**
+ * An op whose `at` is no reply to the holding session: not sent (its session was disconnected),
+ * or an unfenced increment through a newer session (`via`).
+ */
+function notHoldingReply(op: Operation): boolean {
+  const out = record(op.output);
+  return out?.applied === null || typeof out?.via === 'string';
 }
 
 function deleted(op: Operation): boolean {
@@ -360,7 +374,7 @@ function liveness(byKey: Map<Key | undefined, KeyHistory>, boundMs: number): Cla
       if (!next || !sessionLoss(holding)) return;
       const lastReply = Math.max(
         ...[holding.acquire, ...holding.ops]
-          .filter((op) => op.status === 'ok' && !refused(op))
+          .filter((op) => op.status === 'ok' && !refused(op) && !notHoldingReply(op))
           .map((op) => at(op) ?? -Infinity),
       );
       const granted = at(next.acquire);
