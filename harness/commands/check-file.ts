@@ -1,0 +1,100 @@
+/**
+ * One file of `zkcheck check`: read, checked for well-formedness, converted to mutex ops when it
+ * is a lock or election run's history (`--model mutex`), then checked on the path its flags pick
+ * (plain linearizability, claims or the queue claims). Unreadable or malformed input: one line
+ * on stderr, and no verdict.
+ */
+import { readHistoryFile } from '../../checker/history/read.js';
+import { checkWellFormed } from '../../checker/history/wellformed.js';
+import { toOperations } from '../../checker/history/operations.js';
+import { HistoryError } from '../../checker/history/types.js';
+import { ModelError } from '../../checker/models/index.js';
+import { resolveModel, validateOperations } from '../../checker/linearizable/check.js';
+import type { History, Operation } from '../../checker/history/types.js';
+import { CONSISTENCY, type CheckFlags } from './check-flags.js';
+import { checkPlain } from './check-plain.js';
+import { checkFileClaims, consistencyDeclaration, queueDeclaration, shrinkFile } from './check-claims.js';
+import { roundMs, type FileVerdict } from './check-verdict.js';
+
+/**
+ * Ops only zkcheck's lock and election workloads record (workloads/lock.ts, election.ts): with
+ * `--model mutex`, a history with one of them, or an acquire/release naming its node, is such a
+ * workload's history and is converted to mutex ops first.
+ */
+const LOCK_WORKLOAD_FS = new Set(['elect', 'resign', 'lead', 'incr-fenced', 'incr-unfenced']);
+
+export async function checkFile(
+  file: string,
+  flags: CheckFlags,
+  modelOptions: { init?: unknown },
+): Promise<FileVerdict | undefined> {
+  let operations: Operation[];
+  let history: History;
+  let converted: FileVerdict['converted'];
+  try {
+    history = await readHistoryFile(file, {
+      format: flags.format,
+      independent: flags.independent,
+      onWarning: (message) => process.stderr.write(`zkcheck: warning: ${message}\n`),
+    });
+    checkWellFormed(history, file);
+    if (flags.model === 'mutex' && isLockWorkloadHistory(history)) {
+      converted = history.some((op) => op.f === 'elect')
+        ? 'election workload → mutex'
+        : 'lock workload → mutex';
+      history = (await import('../../checker/history/mutex.js')).lockHistoryToMutex(history);
+    }
+    operations = toOperations(history);
+    if (flags.model !== undefined)
+      validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
+  } catch (error) {
+    if (error instanceof ModelError) {
+      process.stderr.write(`zkcheck: ${file}: ${error.message}\n`);
+      return undefined;
+    }
+    if (error instanceof HistoryError) {
+      process.stderr.write(`zkcheck: ${error.message}\n`);
+      return undefined;
+    }
+    if ((error as NodeJS.ErrnoException).code !== undefined) {
+      process.stderr.write(`zkcheck: ${file}: ${(error as Error).message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+  const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
+  if (flags.model === undefined) {
+    const started = performance.now();
+    const specs = await queueDeclaration(operations, flags);
+    const verdict = await checkFileClaims(file, history, specs, timeLimitMs);
+    verdict.ms = roundMs(performance.now() - started);
+    return verdict;
+  }
+  const spec = { name: flags.model, options: modelOptions };
+  const claims = CONSISTENCY[flags.consistency];
+  const started = performance.now();
+  const verdict =
+    claims !== undefined
+      ? await checkFileClaims(file, history, await consistencyDeclaration(spec, claims), timeLimitMs)
+      : await checkPlain(file, history, operations, spec, flags.method, timeLimitMs);
+  if (verdict.valid === true) {
+    const { nothingChecked } = await import('../../checker/claims/evaluate.js');
+    const nothing = nothingChecked(operations);
+    if (nothing !== undefined) Object.assign(verdict, { valid: 'unknown', cause: nothing });
+  }
+  if (flags.shrink && verdict.valid === false)
+    verdict.shrunk = await shrinkFile(operations, verdict, spec, claims);
+  if (converted) verdict.converted = converted;
+  verdict.ms = roundMs(performance.now() - started);
+  return verdict;
+}
+
+/** Whether a history was recorded by zkcheck's lock or election workload (see LOCK_WORKLOAD_FS). */
+function isLockWorkloadHistory(history: History): boolean {
+  return history.some((op) => {
+    if (op.process === 'nemesis') return false;
+    if (LOCK_WORKLOAD_FS.has(op.f)) return true;
+    const value = op.value as { node?: unknown } | null;
+    return (op.f === 'acquire' || op.f === 'release') && typeof value?.node === 'string';
+  });
+}
