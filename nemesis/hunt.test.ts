@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { mergeConfig, validateSettings } from '../harness/config.js';
+import { buildTestSpec, CATALOG } from '../harness/test-spec.js';
+import {
+  aggregateCoverage,
+  formatCoverage,
+  huntRun,
+  parseBudget,
+  phaseHits,
+  runCoverage,
+  HUNT_WORKLOADS,
+} from './hunt.js';
+import { SYNC_PHASES } from './sync-kill.js';
+
+describe('huntRun', () => {
+  it('draws the same run configs from the same seed, and other ones from another seed', () => {
+    const runs = (seed: number) =>
+      Array.from({ length: 30 }, (_, i) => huntRun({ seed, runSeconds: 20 }, i + 1));
+    expect(runs(7)).toEqual(runs(7));
+    expect(JSON.stringify(runs(8))).not.toEqual(JSON.stringify(runs(7)));
+  });
+
+  it('draws run n from the seed and n alone', () => {
+    expect(huntRun({ seed: 7, runSeconds: 20 }, 12)).toEqual(huntRun({ seed: 7, runSeconds: 20 }, 12));
+    expect(huntRun({ seed: 7, runSeconds: 20 }, 12)).not.toEqual(huntRun({ seed: 7, runSeconds: 20 }, 13));
+  });
+
+  it('draws configs the registry accepts, as `run --config FILE --seed N` would load them', () => {
+    for (const seed of [1, 2, 99])
+      for (let n = 1; n <= 60; n++) {
+        const run = huntRun({ seed, runSeconds: 20 }, n);
+        // Through JSON, as the hunt writes the config file and loadConfigFile reads it back.
+        const file = validateSettings(JSON.parse(JSON.stringify(run.config)), `run-${n}.json`, CATALOG);
+        const config = mergeConfig(file, { seed: run.seed, zookeeper: '3.8.0' }, CATALOG);
+        const spec = buildTestSpec(config, CATALOG); // parses the schedule against the ensemble
+        expect(spec.seed).toBe(run.seed);
+        expect(spec.nemesis.names).toContain('kill');
+      }
+  });
+
+  it('uses every workload, template and marker it lists, and only promised-claim workloads', () => {
+    const runs = Array.from({ length: 300 }, (_, i) => huntRun({ seed: 5, runSeconds: 20 }, i + 1));
+    expect(new Set(runs.map((r) => r.workload))).toEqual(new Set(HUNT_WORKLOADS.map((w) => w.name)));
+    expect(new Set(runs.map((r) => r.template))).toEqual(new Set(['lag', 'two-down', 'leader']));
+    const markers = new Set(runs.flatMap((r) => r.tries.map((t) => t.marker)));
+    expect(markers).toEqual(new Set(Object.keys(SYNC_PHASES)));
+    for (const name of new Set(runs.map((r) => r.workload))) {
+      const spec = buildTestSpec(mergeConfig({ workload: name }, {}, CATALOG), CATALOG);
+      expect(
+        spec.workload.claims.some((c) => c.promised),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it("lists a try for every `on` step of the schedule, at the step's index", () => {
+    for (let n = 1; n <= 50; n++) {
+      const run = huntRun({ seed: 3, runSeconds: 30 }, n);
+      const schedule = run.config.nemesisSchedule as Array<Record<string, unknown>>;
+      const onSteps = schedule.flatMap((s, i) => ('on' in s ? [i + 1] : []));
+      expect(run.tries.map((t) => t.step)).toEqual(onSteps);
+      for (const t of run.tries) expect(schedule[t.step - 1]).toMatchObject({ on: t.marker, node: t.node });
+      for (const s of schedule) expect(s.at as number).toBeLessThan(30);
+    }
+  });
+});
+
+const ok = (value: unknown) => ({ process: 'nemesis', type: 'ok', f: 'kill:kill', value });
+
+describe('coverage', () => {
+  const history = [
+    { process: 0, type: 'ok', f: 'write', value: 1 },
+    ok({ targets: [1], roles: { 1: 'follower' } }),
+    { process: 'nemesis', type: 'invoke', f: 'kill:kill', value: { phase: { line: 'x' } } },
+    ok({ targets: [1], phase: { on: 'newleader', node: 1, line: 'x' }, delayMs: 120 }),
+    ok({ targets: [2], phase: { on: 'newleader', node: 1, line: 'x' }, delayMs: 300 }),
+  ];
+
+  it('reads the fired `on` steps from the nemesis completions', () => {
+    expect(phaseHits(history)).toEqual([
+      { on: 'newleader', node: 1, delayMs: 120, targets: [1] },
+      { on: 'newleader', node: 1, delayMs: 300, targets: [2] },
+    ]);
+  });
+
+  it('pairs tries with hits in schedule order, and counts an unfired try as a miss', () => {
+    const tries = [
+      { step: 2, marker: 'newleader', node: 1, fault: 'kill self' },
+      { step: 3, marker: 'newleader', node: 1, fault: 'kill other' },
+      { step: 4, marker: 'diff', node: 2, fault: 'kill leader' },
+    ];
+    expect(runCoverage(tries, phaseHits(history))).toEqual([
+      { marker: 'newleader', fault: 'kill self', hit: true, delayMs: 120 },
+      { marker: 'newleader', fault: 'kill other', hit: true, delayMs: 300 },
+      { marker: 'diff', fault: 'kill leader', hit: false },
+    ]);
+  });
+
+  it('aggregates marker x fault into tries, hits and offsets, in SYNC_PHASES order', () => {
+    const rows = aggregateCoverage([
+      [
+        { marker: 'newleader', fault: 'kill self', hit: true, delayMs: 120 },
+        { marker: 'diff', fault: 'kill leader', hit: false },
+      ],
+      [
+        { marker: 'newleader', fault: 'kill self', hit: true, delayMs: 40 },
+        { marker: 'newleader', fault: 'kill self', hit: false },
+        { marker: 'newleader', fault: 'kill self', hit: true, delayMs: 500 },
+      ],
+      [],
+    ]);
+    expect(rows).toEqual([
+      { marker: 'diff', fault: 'kill leader', tries: 1, hits: 0 },
+      {
+        marker: 'newleader',
+        fault: 'kill self',
+        tries: 4,
+        hits: 3,
+        offsetMs: { min: 40, median: 120, max: 500 },
+      },
+    ]);
+    const table = formatCoverage(rows).split('\n');
+    expect(table[0]).toMatch(/^ {2}marker +fault +tries +hits +offset ms/);
+    expect(table[1]).toMatch(/^ {2}diff +kill leader +1 +0 +-$/);
+    expect(table[2]).toMatch(/^ {2}newleader +kill self +4 +3 +40\/120\/500$/);
+    expect(formatCoverage([])).toContain('no sync-marker steps were tried');
+  });
+});
+
+describe('parseBudget', () => {
+  it('reads seconds, minutes and hours, and refuses anything else', () => {
+    expect(parseBudget('90s')).toBe(90);
+    expect(parseBudget('30m')).toBe(1800);
+    expect(parseBudget('1h')).toBe(3600);
+    expect(parseBudget('1.5m')).toBe(90);
+    expect(parseBudget('45')).toBe(45);
+    for (const bad of ['', '0m', '30x', 'm', '-5m', '1h30m', 'Infinity'])
+      expect(parseBudget(bad), bad).toBeUndefined();
+  });
+});
