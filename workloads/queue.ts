@@ -14,6 +14,7 @@
  * promised by the recipe on a correct ZooKeeper), and linearizable FIFO queue by search on small
  * histories only (not promised: consumers that overlap may take elements out of order).
  */
+import { queueClaimSpecs } from '../checker/claims/queue-ops.js';
 import { complete } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
 import { someFreeThread } from '../harness/generator/context.js';
@@ -83,27 +84,7 @@ export function queueWorkload(options: WorkloadOptions): Workload {
   const settings = queueSettings(options);
   return {
     name: 'queue',
-    claims: [
-      {
-        name: 'total-queue',
-        title: 'every acknowledged enqueue dequeued exactly once, nothing else',
-        promised: true,
-        checker: 'queue-total',
-      },
-      {
-        name: 'fifo-by-sequence',
-        title: 'no consumer passes over a lower element of its listing still queued',
-        promised: true,
-        checker: 'queue-fifo',
-      },
-      {
-        name: 'linearizable-fifo',
-        title: 'linearizable FIFO queue (search, small histories only)',
-        promised: false,
-        checker: 'queue-linearizable',
-        options: { maxOps: SEARCH_MAX_OPS },
-      },
-    ],
+    claims: queueClaimSpecs({ maxOps: SEARCH_MAX_OPS }),
     requiredFs: ['enqueue', 'dequeue'],
     setup: (session) => createQueues(session, settings.queues),
     generator: () => new QueueOps(settings, 0),
