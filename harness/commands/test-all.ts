@@ -102,7 +102,7 @@ axis of the same name); settings flags override the file's "settings".
 
 Matrix file: {"name": "smoke", "versions": ["3.8.0", "3.9.6"], "workloads": ["register", "set"],
   "nemeses": ["none", "partition", "kill,pause"], "nodes": [3], "settings": {"timeLimit": 30}}
-Shipped: docs/smoke.json (under 10 minutes), docs/qualify.json (a release candidate, about an hour).
+Shipped: docs/smoke.json (under 10 minutes), docs/qualify.json (a release candidate: 168 runs, about three hours).
 
 The table has a column per version and, per workload × nemesis × nodes, the run's verdict and
 each claim's; a row whose versions disagree is marked <<. Written to <out>/table.txt, table.md
