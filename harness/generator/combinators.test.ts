@@ -8,6 +8,7 @@ import {
   map,
   mix,
   once,
+  ownRng,
   phases,
   repeat,
   synchronize,
@@ -17,6 +18,7 @@ import {
 import type { Completion } from './scheduler.js';
 import { invocations, simulate, type SimulateOptions } from './simulate.js';
 import { delay, rate, sleep, stagger, timeLimit } from './time.js';
+import { clients } from './threads.js';
 import { GeneratorError, type Gen, type GenOp } from './types.js';
 
 /** Invocations as [f, process, time]; default: 2 client threads, no nemesis, 10 ns per op. */
@@ -207,6 +209,29 @@ describe('mix and any', () => {
         .sort(),
     ).toEqual(['a', 'b']);
     expect(run(mix([]))).toEqual([]);
+  });
+
+  it('ownRng gives a generator the same draws whatever the other threads did in between', () => {
+    // The nemesis thread picks among fault families while clients run at a latency that varies.
+    const faults = limit(6, mix([repeat({ f: 'kill' }), repeat({ f: 'pause' }), repeat({ f: 'cut' })]));
+    const nemesisFs = (gen: Gen, latency: number) =>
+      invocations(
+        simulate(clients(repeat({ f: 'read' }), delay(1e-6, gen)), {
+          threads: 3,
+          seed: 9,
+          latency: (op) => (op.process === 'nemesis' ? 10 : latency),
+          maxOps: 20_000,
+        }),
+      )
+        .filter(([, process]) => process === 'nemesis')
+        .map(([f]) => f)
+        .join(',');
+    const own = [5, 7, 13, 29].map((latency) => nemesisFs(ownRng(1, faults), latency));
+    expect(own).toEqual([own[0], own[0], own[0], own[0]]);
+    expect(own[0].split(',')).toHaveLength(6);
+    // Without it the draws depend on the clients' pace (the check can fail).
+    const shared = [5, 7, 13, 29].map((latency) => nemesisFs(faults, latency));
+    expect(new Set(shared).size).toBeGreaterThan(1);
   });
 
   it('any takes the soonest op among its generators (ties: first listed)', () => {

@@ -4,7 +4,7 @@
  */
 import { allFree, forChild } from './context.js';
 import { describe, generator, GeneratorBase, op, sequence, update, Wrapper } from './core.js';
-import { fork, nextInt } from './rng.js';
+import { advance, fork, nextInt, rngFromSeed, type Rng } from './rng.js';
 import {
   GeneratorError,
   type Context,
@@ -276,4 +276,44 @@ export function map(fn: (op: GenOp, ctx: Context) => GenOp, gen: Gen): Gen {
 /** One op that hands `message` to the driver's logger (it takes a free thread for an instant). */
 export function log(message: string): Gen {
   return { type: 'log', f: 'log', value: message };
+}
+
+/**
+ * `gen` with a random stream of its own, from the run's seed and `label`, advanced only by the
+ * ops `gen` emits. The context's stream advances with every op of every thread, so draws made
+ * from it depend on how many client ops happened to start first; a nemesis on its own stream
+ * draws the same families and targets, in the same order, whenever the seed is the same.
+ */
+export function ownRng(label: number, gen: Gen): Gen {
+  if (gen == null) return null;
+  return new OwnRng(label, gen, undefined);
+}
+
+class OwnRng extends GeneratorBase {
+  readonly name = 'ownRng';
+
+  constructor(
+    private readonly label: number,
+    private readonly inner: Gen,
+    /** Undefined until the first op: then the stream starts from the seed. */
+    private readonly rng: Rng | undefined,
+  ) {
+    super();
+  }
+
+  private streamOf(ctx: Context): Rng {
+    return this.rng ?? fork(rngFromSeed(ctx.seed), this.label);
+  }
+
+  op(ctx: Context): OpResult {
+    const rng = this.streamOf(ctx);
+    const res = op(this.inner, { ...ctx, rng });
+    if (res === null || res === 'pending') return res;
+    return { op: res.op, gen: new OwnRng(this.label, res.gen, advance(rng)) };
+  }
+
+  override update(ctx: Context, event: GenEvent): Gen {
+    const rng = this.streamOf(ctx);
+    return new OwnRng(this.label, update(this.inner, { ...ctx, rng }, event), rng);
+  }
 }

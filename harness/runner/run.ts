@@ -22,7 +22,7 @@ import { startEnsemble } from '../cluster/ensemble.js';
 import { imageForZooKeeper } from '../cluster/select.js';
 import type { Ensemble } from '../cluster/types.js';
 import { finalPhase } from '../generator/final.js';
-import { phases } from '../generator/combinators.js';
+import { ownRng, phases } from '../generator/combinators.js';
 import { systemClock } from '../generator/clock.js';
 import { runGenerator, type Completion } from '../generator/run.js';
 import { clients } from '../generator/threads.js';
@@ -298,13 +298,17 @@ interface DriveArgs {
   signal: AbortSignal;
 }
 
+/** The label of the nemesis's random stream (any constant: it only has to stay the same). */
+const NEMESIS_STREAM = 0x6e656d;
+
 /** The whole schedule: the main phase, then healing, recovery and the workload's final ops. */
 export function schedule(config: TestConfig, workload: Workload, nemesis: Nemesis): Gen {
   const main = timeLimit(
     config.timeLimit,
     clients(
       config.rate > 0 ? rate(config.rate, workload.generator()) : workload.generator(),
-      nemesis.generator,
+      // Its own random stream: the same seed draws the same faults, however the clients ran.
+      ownRng(NEMESIS_STREAM, nemesis.generator),
     ),
   );
   const finalOps = workload.finalGenerator?.() ?? null;
