@@ -45,6 +45,14 @@ function usedBy(plan: RunPlan, owners: string[]): boolean {
   );
 }
 
+/**
+ * The start of every run case: the safe base, then the plan, so that a bad --workload or
+ * --nemesis given later overrides it.
+ */
+function planArgs(plan: RunPlan): string[] {
+  return [...RUN_BASE, '--workload', plan.workload, '--nemesis', plan.nemeses.join(',') || 'none'];
+}
+
 /** Valid flags that set nothing the bad ones set: noise around the bad input. */
 function noiseFlags(plan: RunPlan): fc.Arbitrary<Flag[]> {
   const candidates: Array<fc.Arbitrary<Flag>> = [];
@@ -134,15 +142,7 @@ export const runFlagsCase: fc.Arbitrary<FuzzCase> = runPlan.chain((plan) =>
       const kept = noise.filter((f) => !badKeys.has(f.key));
       return fc.shuffledSubarray([...bad, ...kept], { minLength: bad.length + kept.length }).map((flags) => ({
         category: 'run-flags' as const,
-        args: [
-          ...RUN_BASE,
-          // The plan first, so that a bad --workload or --nemesis later overrides it.
-          '--workload',
-          plan.workload,
-          '--nemesis',
-          plan.nemeses.join(',') || 'none',
-          ...flags.flatMap((f) => f.args),
-        ],
+        args: [...planArgs(plan), ...flags.flatMap((f) => f.args)],
         files: [
           { path: 'a-file', content: 'not a store\n' },
           { path: 'odd-store/latest/x', dir: true },
@@ -320,16 +320,7 @@ const badConfigFile: fc.Arbitrary<{
 export const runConfigCase: fc.Arbitrary<FuzzCase> = runPlan.chain((plan) =>
   fc.tuple(badConfigFile, noiseFlags(plan)).map(([file, noise]) => ({
     category: 'run-config' as const,
-    args: [
-      ...RUN_BASE,
-      '--workload',
-      plan.workload,
-      '--nemesis',
-      plan.nemeses.join(',') || 'none',
-      ...noise.flatMap((f) => f.args),
-      '--config',
-      `$CASE/${file.name}`,
-    ],
+    args: [...planArgs(plan), ...noise.flatMap((f) => f.args), '--config', `$CASE/${file.name}`],
     files: file.name.startsWith('missing')
       ? []
       : [{ path: file.name, ...(file.dir ? { dir: true } : { content: file.content ?? '' }) }],
