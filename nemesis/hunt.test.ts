@@ -3,7 +3,9 @@ import { mergeConfig, validateSettings } from '../harness/config.js';
 import { buildTestSpec, CATALOG } from '../harness/test-spec.js';
 import {
   aggregateCoverage,
+  aggregateSeen,
   formatCoverage,
+  markersSeen,
   huntRun,
   parseBudget,
   phaseHits,
@@ -136,5 +138,24 @@ describe('parseBudget', () => {
     expect(parseBudget('45')).toBe(45);
     for (const bad of ['', '0m', '30x', 'm', '-5m', '1h30m', 'Infinity'])
       expect(parseBudget(bad), bad).toBeUndefined();
+  });
+});
+
+describe('markersSeen', () => {
+  it("counts each sync marker's lines in the node logs, a leader's per peer", () => {
+    const logs = new Map([
+      [1, 'INFO Learner received NEWLEADER message\nINFO Getting a diff from the leader 0x200000010\n'],
+      [
+        2,
+        'INFO Sending DIFF zxid=0x200000010  for peer sid: 1\nINFO Sending DIFF zxid=0x2 for peer sid: 9\n',
+      ],
+      [3, 'INFO Learner received NEWLEADER message\nINFO nothing else\n'],
+    ]);
+    expect(markersSeen(logs)).toEqual({ diff: 1, newleader: 2, 'sending-diff': 1 });
+    expect(aggregateSeen([markersSeen(logs), { newleader: 1 }, {}])).toEqual({
+      diff: 1,
+      newleader: 2,
+      'sending-diff': 1,
+    });
   });
 });

@@ -18,8 +18,10 @@ import { buildTestSpec, CATALOG } from '../test-spec.js';
 import { DEFAULT_STORE, StoreError, runPaths, runTimestamp, writeJsonAtomic } from '../../results/store.js';
 import {
   aggregateCoverage,
+  aggregateSeen,
   formatCoverage,
   huntRun,
+  markersSeen,
   parseBudget,
   phaseHits,
   runCoverage,
@@ -114,6 +116,8 @@ interface HuntRecord {
   verdict: 'valid' | 'INVALID' | 'unknown' | 'harness-error';
   brokenPromises: string[];
   coverage: RunCoverage[];
+  /** Sync marker lines in the node logs, aimed at or not: marker -> lines. */
+  markersInLogs: Record<string, number>;
   startedAfterSeconds: number;
   seconds: number;
   replay: string;
@@ -158,6 +162,8 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
     stopped: firstHit ? 'broken promise' : stopping ? 'interrupted' : 'budget',
     runs: records,
     coverage: aggregateCoverage(records.map((r) => r.coverage)),
+    /** In how many runs each marker appeared in a node log. */
+    markersInLogs: aggregateSeen(records.map((r) => r.markersInLogs)),
     ...(firstHit
       ? {
           hit: {
@@ -190,6 +196,8 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
 
   const final = summary();
   out(`\ncoverage (${records.length} runs, ${clock(elapsed())}):\n${formatCoverage(final.coverage)}`);
+  const seen = Object.entries(final.markersInLogs).map(([marker, runs]) => `${marker} ${runs}`);
+  out(`  markers in node logs (runs with one): ${seen.join(', ') || 'none'}\n`);
   out(`  summary: ${join(huntDir, 'hunt.json')}\n`);
   if (firstHit) {
     out(
@@ -263,6 +271,13 @@ async function oneRun(options: Options, huntDir: string, n: number, at: number):
   } catch {
     // No history (the ensemble never started): every try counts as not hit.
   }
+  const logs = new Map<number, string>();
+  for (let id = 1; id <= spec.config.nodes; id++)
+    try {
+      logs.set(id, readFileSync(runPaths(dir).nodeLog(id), 'utf8'));
+    } catch {
+      // A node whose log was not copied shows no marker.
+    }
   const results = outcome.results;
   const broken = (results?.claims ?? []).filter((c) => c.promised && c.valid === false).map((c) => c.claim);
   const verdict = !results
@@ -272,7 +287,15 @@ async function oneRun(options: Options, huntDir: string, n: number, at: number):
       : results.valid === false
         ? 'INVALID'
         : 'unknown';
-  return { ...base, dir, verdict, brokenPromises: broken, coverage, seconds: seconds() };
+  return {
+    ...base,
+    dir,
+    verdict,
+    brokenPromises: broken,
+    coverage,
+    markersInLogs: markersSeen(logs),
+    seconds: seconds(),
+  };
 }
 
 /** 75 -> 1m15s. */
