@@ -25,7 +25,7 @@ export default tseslint.config(
       'harness/cluster/**/*.ts',
       'harness/proxy/**/*.ts',
     ],
-    '(^|/)(workloads|nemesis|results|runner|commands)/|(^|/)(config|test-spec|cli)\\.js$',
+    '(^|/)(workloads|nemesis|results|runner|commands)/|(^|/)(config|settings|test-spec|cli)\\.js$',
     'the kit (generator, client, cluster, proxy) knows no app module, workload or fault',
   ),
   forbid(
