@@ -45,7 +45,8 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   run: 'run a test: a real ensemble, a workload, faults, and a verdict per claim',
   analyze: 'check a stored run again (default: the latest) and rewrite its results.json',
   report: "write a stored run's report.html and charts again, without re-checking it",
-  check: 'check recorded histories for linearizability against a model',
+  check:
+    'check recorded histories (JSONL, Jepsen EDN, Porcupine logs): linearizability against a model, ZooKeeper consistency claims, queue claims',
   compare: 'two stored runs or two test-all matrices side by side, claim by claim',
   'test-all': 'run a matrix of workloads × nemeses × ZooKeeper versions: a verdict table per release',
   nemesis: 'list the fault families, their settings (flag, default, choices) and an example of each',
