@@ -37,7 +37,7 @@ describe('main', () => {
     const { code, stderr } = await cli('help', 'nosuch');
     expect(code).toBe(254);
     expect(stderr).toBe(
-      'zkcheck: help: unknown command "nosuch" (commands: run, analyze, report, check, compare, test-all, nemesis, serve, doctor, image, clean)\n',
+      'zkcheck: help: unknown command "nosuch" (commands: run, analyze, report, check, compare, test-all, hunt, nemesis, serve, doctor, image, clean)\n',
     );
     expect((await cli('help', 'run')).code).toBe(0);
   });

@@ -31,6 +31,10 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Pro
     load: async (program) => (await import('./commands/test-all.js')).registerTestAllCommand(program),
   },
   {
+    names: ['hunt'],
+    load: async (program) => (await import('./commands/hunt.js')).registerHuntCommand(program),
+  },
+  {
     names: ['nemesis'],
     load: async (program) => (await import('./commands/nemesis.js')).registerNemesisCommand(program),
   },
@@ -49,6 +53,7 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
     'check recorded histories (JSONL, Jepsen EDN, Porcupine logs): linearizability against a model, ZooKeeper consistency claims, queue claims',
   compare: 'two stored runs or two test-all matrices side by side, claim by claim',
   'test-all': 'run a matrix of workloads × nemeses × ZooKeeper versions: a verdict table per release',
+  hunt: 'many short seeded runs with faults aimed at ZooKeeper sync phases, until a promise breaks or the budget ends',
   nemesis: 'list the fault families, their settings (flag, default, choices) and an example of each',
   serve: 'browse and compare stored runs in a web page (read-only, 127.0.0.1)',
   doctor: 'say which ensemble provider would run and why, and what is missing with the fix',
