@@ -177,7 +177,8 @@ break whole-history linearizability; ZooKeeper allows that, so it is reported bu
 the run.
 
 Stored in <store>/<name>/<time>/: test.json, history.jsonl (written as the run goes), results.json,
-zkcheck.log, nemesis.log, nodes/n<i>.log, and per broken claim counterexamples/<claim>.html (a
+report.html and charts/ (open it from disk), zkcheck.log, nemesis.log, nodes/n<i>.log, and per
+broken claim counterexamples/<claim>.html (a
 timeline of the ops it rests on, and a shrunk history that still breaks it); <store>/latest
 points at the newest run.
 
