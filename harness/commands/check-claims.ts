@@ -38,6 +38,18 @@ export async function queueDeclaration(
   });
 }
 
+/**
+ * A workload's own claims, as a run of it with its default settings declares them (what
+ * `zkcheck analyze` reads from test.json; a history file alone has no test.json).
+ */
+export async function workloadDeclaration(name: string): Promise<ClaimSpec[]> {
+  const { WORKLOADS } = await import('../../workloads/index.js');
+  const entry = WORKLOADS.find((e) => e.name === name);
+  if (!entry) throw new Error(`no workload "${name}" (CLAIM_SETS names only registered ones)`);
+  const settings = Object.fromEntries(entry.settings.map((s) => [s.key, s.default]));
+  return [...entry.create({ concurrency: 10, rate: 0, timeLimitSeconds: 60, settings }).claims];
+}
+
 export async function checkFileClaims(
   file: string,
   history: History,

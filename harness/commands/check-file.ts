@@ -13,7 +13,13 @@ import { resolveModel, validateOperations } from '../../checker/linearizable/che
 import type { History, Operation } from '../../checker/history/types.js';
 import { CONSISTENCY, type CheckFlags } from './check-flags.js';
 import { checkPlain } from './check-plain.js';
-import { checkFileClaims, consistencyDeclaration, queueDeclaration, shrinkFile } from './check-claims.js';
+import {
+  checkFileClaims,
+  consistencyDeclaration,
+  queueDeclaration,
+  shrinkFile,
+  workloadDeclaration,
+} from './check-claims.js';
 import { roundMs, type FileVerdict } from './check-verdict.js';
 
 /**
@@ -65,7 +71,10 @@ export async function checkFile(
   const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
   if (flags.model === undefined) {
     const started = performance.now();
-    const specs = await queueDeclaration(operations, flags);
+    const specs =
+      flags.claims === 'queue'
+        ? await queueDeclaration(operations, flags)
+        : await workloadDeclaration(flags.claims!);
     const verdict = await checkFileClaims(file, history, specs, timeLimitMs);
     verdict.ms = roundMs(performance.now() - started);
     return verdict;

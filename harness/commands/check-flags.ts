@@ -19,8 +19,11 @@ export const CONSISTENCY = Object.freeze({
 } satisfies Record<string, readonly ClaimName[] | 'all' | undefined>);
 export type Consistency = keyof typeof CONSISTENCY;
 
-/** What `--claims` checks instead of a model: a workload's claims, by name. */
-export const CLAIM_SETS = ['queue'] as const;
+/**
+ * What `--claims` checks instead of a model: a workload's claims, by name (the register's are
+ * `--model zk-versioned-register --consistency all`).
+ */
+export const CLAIM_SETS = ['queue', 'lock', 'election', 'ephemeral', 'ids', 'set'] as const;
 
 /**
  * How `--method` decides plain linearizability: auto (the version graph where the model reports
@@ -68,7 +71,7 @@ export function parseInit(text: string | undefined): unknown {
 export function checkFlagCombinations(flags: CheckFlags): void {
   if (flags.model === undefined && flags.claims === undefined)
     throw new UsageError(
-      "required option '-m, --model <name>' not specified (or --claims queue, for a queue history)",
+      "required option '-m, --model <name>' not specified (or --claims <workload>, for a workload's history)",
     );
   if (flags.drained && flags.claims !== 'queue') throw new UsageError('--drained goes with --claims queue');
   if (flags.method !== 'auto' && flags.consistency !== 'linearizable')

@@ -174,6 +174,30 @@ describe('zkcheck check --model mutex on a lock run', () => {
     });
   });
 
+  it("checks it for the lock workload's own claims with --claims lock, and catches the double grant", () => {
+    const result = zkcheck(['check', LOCK_HISTORY, '--claims', 'lock', '--json']);
+    expect(result.stderr).toBe('');
+    const verdict = verdictOf(result.stdout) as { claims: { claim: string; valid: unknown }[] };
+    expect(verdict.claims.map((c) => c.claim)).toEqual(
+      expect.arrayContaining(['lock-ownership', 'fenced-increments', 'single-belief']),
+    );
+    expect(verdict.claims.find((c) => c.claim === 'lock-ownership')?.valid).toBe(true);
+    // The same double grant as below, judged by the lock claims instead of the mutex model.
+    const ops = records.map((op) => ({ ...op }));
+    const grant = ops.findIndex((op) => op.process === 0 && op.f === 'acquire' && op.type === 'ok');
+    const release = ops.findIndex((op) => op.process === 2 && op.f === 'release' && op.type === 'invoke');
+    const [moved] = ops.splice(grant, 1);
+    ops.splice(release, 0, { ...moved, time: ops[release - 1].time + 1 });
+    const doubled = file(
+      'double-grant-claims.jsonl',
+      ops.map((op, index) => JSON.stringify({ ...op, index })).join('\n'),
+    );
+    const broken = zkcheck(['check', doubled, '--claims', 'lock']);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/the server never lets two live sessions own a lock +INVALID/);
+    expect(zkcheck(['check', LOCK_HISTORY, '--claims', 'nosuch']).status).toBe(254);
+  });
+
   it('finds a double grant: the second holder granted before the first let go', () => {
     // Move process 0's grant before process 2's release of the node it holds.
     const ops = records.map((op) => ({ ...op }));
@@ -286,7 +310,7 @@ describe('zkcheck check: bad flags', () => {
     ],
     [
       ['--claims', 'queue', '--method', 'graph'],
-      /option '--claims <which>' cannot be used with option '--method <method>'/,
+      /option '--claims <workload>' cannot be used with option '--method <method>'/,
     ],
     [
       ['--model', 'register', '--method', 'graph'],

@@ -44,7 +44,7 @@ export function registerCheckCommand(program: Command): void {
       new Option('-m, --model <name>', 'sequential model to check against').choices(Object.keys(MODELS)),
     )
     .addOption(
-      new Option('--claims <which>', "check a workload's claims instead of a model: queue")
+      new Option('--claims <workload>', "check a workload's claims instead of a model")
         .choices(CLAIM_SETS)
         .conflicts(['model', 'init', 'consistency', 'method', 'shrink']),
     )
@@ -118,6 +118,10 @@ acknowledged element nobody dequeued is judged lost only when a later dequeue fo
 empty, or with --drained, when the history ends drained; otherwise total queue is unknown. In
 histories without sync marks (Jepsen's), every "empty" dequeue counts as an observation.
 
+--claims lock|election|ephemeral|ids|set checks a history that workload recorded for the claims
+a run of it declares (with the workload's default settings; \`zkcheck analyze\` on the stored run
+uses the run's own).
+
 --shrink: for each failing file, the smallest sub-history found (within a few seconds) that
 still fails, op by op, as delta debugging leaves it.
 
@@ -130,7 +134,8 @@ Examples:
   zkcheck check runs/lock/latest/history.jsonl --model mutex
   zkcheck check etcd_*.log --model cas-register --init nil
   zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'
-  zkcheck check jepsen/queue/history.edn --claims queue --drained`,
+  zkcheck check jepsen/queue/history.edn --claims queue --drained
+  zkcheck check runs/ephemeral/latest/history.jsonl --claims ephemeral`,
     )
     .action(async (files: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(files, flags);
