@@ -107,7 +107,8 @@ export async function analyzeHistory(
     // No op, or none succeeded: that is the reason, whatever each claim made of no evidence.
     valid = 'unknown';
     cause = nothing;
-  } else if (valid === true && cutShort) {
+  } else if (valid !== false && cutShort) {
+    // Cut short: what it did not get to run (the final reads) is unknown anyway; say why.
     valid = 'unknown';
     cause = `the run was ${cutShort.summary}`;
   } else if (valid === true && problems.length > 0) {
