@@ -26,7 +26,8 @@ function importsOf(file: string): string[] {
 const RULES: Array<{ folders: string[]; forbidden: RegExp; why: string }> = [
   {
     folders: ['harness/generator', 'harness/client', 'harness/cluster', 'harness/proxy'],
-    forbidden: /(^|\/)(workloads|nemesis|results|runner|commands)\/|(^|\/)(config|settings|test-spec|cli)\.js$/,
+    forbidden:
+      /(^|\/)(workloads|nemesis|results|runner|commands)\/|(^|\/)(config|settings|test-spec|cli)\.js$/,
     why: 'the kit knows no app module, workload or fault',
   },
   {
