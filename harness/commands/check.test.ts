@@ -174,6 +174,17 @@ describe('zkcheck check --model mutex on a lock run', () => {
     });
   });
 
+  /** The recorded run with process 0's grant moved before process 2's release of the node it holds. */
+  function doubleGrant(name: string): string {
+    const ops = records.map((op) => ({ ...op }));
+    const grant = ops.findIndex((op) => op.process === 0 && op.f === 'acquire' && op.type === 'ok');
+    const release = ops.findIndex((op) => op.process === 2 && op.f === 'release' && op.type === 'invoke');
+    expect(release).toBeLessThan(grant);
+    const [moved] = ops.splice(grant, 1);
+    ops.splice(release, 0, { ...moved, time: ops[release - 1].time + 1 });
+    return file(name, ops.map((op, index) => JSON.stringify({ ...op, index })).join('\n'));
+  }
+
   it("checks it for the lock workload's own claims with --claims lock, and catches the double grant", () => {
     const result = zkcheck(['check', LOCK_HISTORY, '--claims', 'lock', '--json']);
     expect(result.stderr).toBe('');
@@ -183,15 +194,7 @@ describe('zkcheck check --model mutex on a lock run', () => {
     );
     expect(verdict.claims.find((c) => c.claim === 'lock-ownership')?.valid).toBe(true);
     // The same double grant as below, judged by the lock claims instead of the mutex model.
-    const ops = records.map((op) => ({ ...op }));
-    const grant = ops.findIndex((op) => op.process === 0 && op.f === 'acquire' && op.type === 'ok');
-    const release = ops.findIndex((op) => op.process === 2 && op.f === 'release' && op.type === 'invoke');
-    const [moved] = ops.splice(grant, 1);
-    ops.splice(release, 0, { ...moved, time: ops[release - 1].time + 1 });
-    const doubled = file(
-      'double-grant-claims.jsonl',
-      ops.map((op, index) => JSON.stringify({ ...op, index })).join('\n'),
-    );
+    const doubled = doubleGrant('double-grant-claims.jsonl');
     const broken = zkcheck(['check', doubled, '--claims', 'lock']);
     expect(broken.status).toBe(1);
     expect(broken.stdout).toMatch(/the server never lets two live sessions own a lock +INVALID/);
@@ -199,17 +202,7 @@ describe('zkcheck check --model mutex on a lock run', () => {
   });
 
   it('finds a double grant: the second holder granted before the first let go', () => {
-    // Move process 0's grant before process 2's release of the node it holds.
-    const ops = records.map((op) => ({ ...op }));
-    const grant = ops.findIndex((op) => op.process === 0 && op.f === 'acquire' && op.type === 'ok');
-    const release = ops.findIndex((op) => op.process === 2 && op.f === 'release' && op.type === 'invoke');
-    expect(release).toBeLessThan(grant);
-    const [moved] = ops.splice(grant, 1);
-    ops.splice(release, 0, { ...moved, time: ops[release - 1].time + 1 });
-    const doubled = file(
-      'double-grant.jsonl',
-      ops.map((op, index) => JSON.stringify({ ...op, index })).join('\n'),
-    );
+    const doubled = doubleGrant('double-grant.jsonl');
     const result = zkcheck(['check', doubled, '--model', 'mutex']);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^double-grant\.jsonl: INVALID/);
