@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -196,6 +196,38 @@ describe('analyzeHistoryFile', () => {
     expect(verdicts(fromFile)).toEqual(verdicts(direct));
     expect(fromFile.stats).toEqual(direct.stats);
     expect(fromFile.history).toEqual({ file, ops: 8 });
+  });
+
+  it("puts the node logs' truncation lines under a broken durability claim", async () => {
+    const run = mkdtempSync(join(dir, 'run-'));
+    const file = join(run, 'history.jsonl');
+    const final = (node: number) => ({ value: 1, version: 1, final: true, node, servers: [1, 2, 3] });
+    const steps: Step[] = [
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', v(1, 1)],
+      [0, 'invoke', 'write', 2],
+      [0, 'ok', 'write', v(2, 2)],
+      ...[1, 2, 3].flatMap((node): Step[] => [
+        [10 + node, 'invoke', 'read', null],
+        [10 + node, 'ok', 'read', final(node)],
+      ]),
+    ];
+    let now = 0;
+    const rec = new HistoryRecorder(file, () => (now += 1e6) - 1e6);
+    for (const op of history(...steps))
+      rec.record({ process: op.process, type: op.type, f: op.f, key: op.key, value: op.value });
+    rec.close();
+    mkdirSync(join(run, 'nodes'));
+    const truncating =
+      '2026-12-06 01:51:51,436 [myid:3] - WARN  [QuorumPeer] - Truncating log to get in sync with the leader 0x100000087';
+    writeFileSync(join(run, 'nodes', 'n3.log'), `some line\n${truncating}\nanother\n`);
+    writeFileSync(join(run, 'nodes', 'n1.log'), 'nothing of the kind\n');
+    const claims = [{ name: 'durability', title: 'writes survive', checker: 'durability', promised: true }];
+    const analyzed = await analyzeHistoryFile(file, { ...OPTIONS, claims, requiredFs: [] });
+    const durability = analyzed.claims.find((c) => c.claim === 'durability')!;
+    expect(durability.valid).toBe(false);
+    expect(durability.explanation).toContain(`n3: ${truncating}`);
+    expect(durability.explanation?.some((line) => line.startsWith('n1:'))).toBe(false);
   });
 });
 

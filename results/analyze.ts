@@ -21,6 +21,8 @@ import { explainClaim } from '../checker/explain/text.js';
 import { counterexamplePages, type Counterexample } from './counterexamples.js';
 import { cutShort as whereCutShort, type CutShort } from './run-end.js';
 import { runStats, selfCheck, type RunStats } from './stats.js';
+import { truncationLines } from './truncations.js';
+import { dirname } from 'node:path';
 
 export type { Counterexample } from './counterexamples.js';
 
@@ -61,7 +63,20 @@ export type AnalyzedRun = RunResults & { counterexamples: Counterexample[] };
 
 export async function analyzeHistoryFile(file: string, options: AnalyzeOptions): Promise<AnalyzedRun> {
   const history = await readHistoryFile(file, { format: 'jsonl' });
-  return analyzeHistory(history, file, options);
+  const analyzed = await analyzeHistory(history, file, options);
+  // A run's dir also holds its node logs: a lost write's truncation is in them.
+  const durability = new Set(options.claims.filter((c) => c.checker === 'durability').map((c) => c.name));
+  for (const claim of analyzed.claims) {
+    if (!durability.has(claim.claim) || claim.valid !== false) continue;
+    const lines = truncationLines(dirname(file));
+    if (lines.length > 0)
+      claim.explanation = [
+        ...(claim.explanation ?? []),
+        'the node logs say (ZooKeeper truncating acknowledged history):',
+        ...lines,
+      ];
+  }
+  return analyzed;
 }
 
 export async function analyzeHistory(
