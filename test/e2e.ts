@@ -4,7 +4,7 @@
  * that only outside CI may a test skip when Docker does not answer.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -50,4 +50,37 @@ export function historyOf<Op>(dir: string): Op[] {
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Op);
+}
+
+/** A config file in `store` holding a scripted fault schedule (`zkcheck run --config` reads it). */
+export function scheduleConfig(store: string, steps: readonly object[]): string {
+  const config = join(store, 'faults.json');
+  writeFileSync(config, JSON.stringify({ nemesisSchedule: steps }));
+  return config;
+}
+
+/**
+ * The session recipes' faulted runs: every family on a script rather than drawn (a seeded draw of
+ * three families can miss one): clients of nodes 1 and 2 cut past a 4 s session timeout, a
+ * partition of the leader and a kill between the cuts.
+ */
+export const RECIPE_FAULTS = Object.freeze([
+  { at: 2, fault: 'client-isolate', targets: [1], for: 6 },
+  { at: 9, fault: 'partition', targets: 'leader', for: 4 },
+  { at: 14, fault: 'kill', targets: 'one', for: 4 },
+  { at: 19, fault: 'client-isolate', targets: [2], for: 6 },
+]);
+
+/** The fault ops that completed ok in a stored run (family-qualified: `kill:kill`). */
+export function faultsStruck(dir: string): string[] {
+  return historyOf<{ process: unknown; type: string; f: string }>(dir)
+    .filter((op) => op.process === 'nemesis' && op.type === 'ok')
+    .map((op) => op.f);
+}
+
+/** `zkcheck analyze --json` on a stored run: its exit status and each claim's verdict. */
+export function reanalyzed(dir: string): { status: number | null; verdicts: [string, unknown][] } {
+  const again = zkcheck(['analyze', dir, '--json']);
+  const claims = (JSON.parse(again.stdout) as { claims: ClaimLine[] }).claims;
+  return { status: again.status, verdicts: claims.map((c) => [c.claim, c.valid]) };
 }

@@ -6,17 +6,17 @@
  * so that each family strikes, and `zkcheck analyze` of the stored run agrees. Under CI=true
  * nothing skips.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   claimsOf,
-  historyOf,
+  faultsStruck,
+  reanalyzed,
+  RECIPE_FAULTS,
   runDirOf,
+  scheduleConfig,
   scratchStore,
   skipWithoutDocker,
   zkcheck,
-  type ClaimLine,
 } from '../test/e2e.js';
 
 const store = scratchStore('election');
@@ -59,21 +59,7 @@ describe.skipIf(skip)('an election run on a real ensemble', () => {
   }, 240_000);
 
   it('under partition, kill and client-isolate completes with a verdict per claim; the promised ones hold', () => {
-    // Every family, on a script rather than drawn (a seeded draw of three families can miss
-    // one): clients of nodes 1 and 2 cut past the session timeout, a partition of the leader and
-    // a kill between the cuts.
-    const config = join(store, 'faults.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        nemesisSchedule: [
-          { at: 2, fault: 'client-isolate', targets: [1], for: 6 },
-          { at: 9, fault: 'partition', targets: 'leader', for: 4 },
-          { at: 14, fault: 'kill', targets: 'one', for: 4 },
-          { at: 19, fault: 'client-isolate', targets: [2], for: 6 },
-        ],
-      }),
-    );
+    const config = scheduleConfig(store, RECIPE_FAULTS);
     const result = zkcheck([
       'run',
       '--config',
@@ -109,9 +95,7 @@ describe.skipIf(skip)('an election run on a real ensemble', () => {
     // Only a broken promise makes the run invalid (exit 1).
     expect(result.status).toBe(0);
     // Each fault really struck during the run.
-    const struck = historyOf<{ process: unknown; type: string; f: string }>(runDirOf(result.stdout)!)
-      .filter((op) => op.process === 'nemesis' && op.type === 'ok')
-      .map((op) => op.f);
+    const struck = faultsStruck(runDirOf(result.stdout)!);
     expect(struck.filter((f) => f === 'client-isolate:isolate-clients')).toHaveLength(2);
     expect(struck).toContain('partition:isolate');
     expect(struck).toContain('kill:kill');
@@ -121,10 +105,8 @@ describe.skipIf(skip)('an election run on a real ensemble', () => {
     expect(claims.filter((c) => c.promised).map((c) => c.valid)).toEqual([true, true]);
     expect(claims[1].explanation?.join('\n')).toMatch(/election 1: counter \d+, \d+ acknowledged/);
     // The stored history checks again the same with `zkcheck analyze`.
-    const again = zkcheck(['analyze', runDirOf(result.stdout)!, '--json']);
+    const again = reanalyzed(runDirOf(result.stdout)!);
     expect(again.status).toBe(result.status);
-    expect(
-      (JSON.parse(again.stdout) as { claims: ClaimLine[] }).claims.map((c) => [c.claim, c.valid]),
-    ).toEqual(claims.map((c) => [c.claim, c.valid]));
+    expect(again.verdicts).toEqual(claims.map((c) => [c.claim, c.valid]));
   }, 240_000);
 });

@@ -8,17 +8,17 @@
  * The stored history then checks the same with `zkcheck analyze` and, as Knossos mutex ops, with
  * `zkcheck check --model mutex`. Under CI=true nothing skips.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   claimsOf,
-  historyOf,
+  faultsStruck,
+  reanalyzed,
   runDirOf,
+  scheduleConfig,
   scratchStore,
   skipWithoutDocker,
   zkcheck,
-  type ClaimLine,
 } from '../test/e2e.js';
 
 const store = scratchStore('lock');
@@ -65,19 +65,13 @@ describe.skipIf(skip)('a lock run on a real ensemble', () => {
     // Every family, on a script rather than drawn (a seeded draw of three families in 40 s can
     // miss one, and a storm of all three leaves too few grants): each node's clients cut once,
     // past the session timeout, a partition of the leader and a kill between the cuts.
-    const config = join(store, 'faults.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        nemesisSchedule: [
-          { at: 2, fault: 'client-isolate', targets: [1], for: 7 },
-          { at: 11, fault: 'partition', targets: 'leader', for: 5 },
-          { at: 17, fault: 'client-isolate', targets: [2], for: 7 },
-          { at: 25, fault: 'kill', targets: 'one', for: 5 },
-          { at: 31, fault: 'client-isolate', targets: [3], for: 7 },
-        ],
-      }),
-    );
+    const config = scheduleConfig(store, [
+      { at: 2, fault: 'client-isolate', targets: [1], for: 7 },
+      { at: 11, fault: 'partition', targets: 'leader', for: 5 },
+      { at: 17, fault: 'client-isolate', targets: [2], for: 7 },
+      { at: 25, fault: 'kill', targets: 'one', for: 5 },
+      { at: 31, fault: 'client-isolate', targets: [3], for: 7 },
+    ]);
     const result = zkcheck([
       'run',
       '--config',
@@ -112,8 +106,7 @@ describe.skipIf(skip)('a lock run on a real ensemble', () => {
     expect(result.status).toBe(0);
     const dir = runDirOf(result.stdout)!;
     // Each fault really struck during the run.
-    const history = historyOf<{ process: unknown; type: string; f: string; value: unknown }>(dir);
-    const struck = history.filter((op) => op.process === 'nemesis' && op.type === 'ok').map((op) => op.f);
+    const struck = faultsStruck(dir);
     expect(struck.filter((f) => f === 'client-isolate:isolate-clients')).toHaveLength(3);
     expect(struck).toContain('partition:isolate');
     expect(struck).toContain('kill:kill');
@@ -139,10 +132,9 @@ describe.skipIf(skip)('a lock run on a real ensemble', () => {
     );
     expect(result.stdout).toContain('allowed by ZooKeeper');
     // The stored history checks again the same: by the claims, and as Knossos mutex ops.
-    const again = zkcheck(['analyze', dir, '--json']);
+    const again = reanalyzed(dir);
     expect(again.status).toBe(0);
-    const reclaims = (JSON.parse(again.stdout) as { claims: ClaimLine[] }).claims;
-    expect(reclaims.map((c) => [c.claim, c.valid])).toEqual(claims.map((c) => [c.claim, c.valid]));
+    expect(again.verdicts).toEqual(claims.map((c) => [c.claim, c.valid]));
     const mutex = zkcheck(['check', join(dir, 'history.jsonl'), '--model', 'mutex']);
     expect(mutex.stderr).toBe('');
     expect(mutex.stdout).toMatch(
