@@ -1,7 +1,7 @@
 /**
  * One file of `zkcheck check`: read, checked for well-formedness, converted to mutex ops when it
- * is a lock or election run's history (`--model mutex`), then checked on the path its flags pick
- * (plain linearizability, claims or the queue claims). Unreadable or malformed input: one line
+ * is a lock or election run's history (`--model mutex`), written as EDN (`--write-edn`), then
+ * checked on the path its flags pick (plain linearizability, claims or the queue claims). Unreadable or malformed input: one line
  * on stderr, and no verdict.
  */
 import { readHistoryFile } from '../../checker/history/read.js';
@@ -29,6 +29,9 @@ import { roundMs, type FileVerdict } from './check-verdict.js';
  */
 const LOCK_WORKLOAD_FS = new Set(['elect', 'resign', 'lead', 'incr-fenced', 'incr-unfenced']);
 
+/** The workloads whose histories --write-edn writes as mutex ops under --claims. */
+const LOCK_CLAIMS = new Set<CheckFlags['claims']>(['lock', 'election']);
+
 export async function checkFile(
   file: string,
   flags: CheckFlags,
@@ -37,6 +40,8 @@ export async function checkFile(
   let operations: Operation[];
   let history: History;
   let converted: FileVerdict['converted'];
+  /** A lock or election run's history as Knossos's mutex ops, when it was converted. */
+  let mutex: History | undefined;
   try {
     history = await readHistoryFile(file, {
       format: flags.format,
@@ -44,11 +49,18 @@ export async function checkFile(
       onWarning: (message) => process.stderr.write(`zkcheck: warning: ${message}\n`),
     });
     checkWellFormed(history, file);
-    if (flags.model === 'mutex' && isLockWorkloadHistory(history)) {
-      converted = history.some((op) => op.f === 'elect')
-        ? 'election workload → mutex'
-        : 'lock workload → mutex';
-      history = (await import('../../checker/history/mutex.js')).lockHistoryToMutex(history);
+    // --write-edn writes a lock run as mutex ops also under --claims lock|election, which check
+    // the run's own ops.
+    const wantsMutex =
+      flags.model === 'mutex' || (flags.writeEdn !== undefined && LOCK_CLAIMS.has(flags.claims));
+    if (wantsMutex && isLockWorkloadHistory(history)) {
+      mutex = (await import('../../checker/history/mutex.js')).lockHistoryToMutex(history);
+      if (flags.model === 'mutex') {
+        converted = history.some((op) => op.f === 'elect')
+          ? 'election workload → mutex'
+          : 'lock workload → mutex';
+        history = mutex;
+      }
     }
     operations = toOperations(history);
     if (flags.model !== undefined)
@@ -68,6 +80,12 @@ export async function checkFile(
     }
     throw error;
   }
+  // Before checking: the EDN is the history as read (and converted), whatever the verdict.
+  if (flags.writeEdn !== undefined)
+    (await import('./check-write-edn.js')).writeHistoryEdn(flags.writeEdn, mutex ?? history, {
+      mutex: mutex !== undefined,
+      independent: flags.independent === true,
+    });
   const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
   if (flags.model === undefined) {
     const started = performance.now();

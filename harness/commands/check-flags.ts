@@ -45,6 +45,8 @@ export interface CheckFlags {
   consistency: Consistency;
   method: Method;
   shrink?: boolean;
+  /** Also write the history checked as Jepsen EDN to this file (check-write-edn.ts). */
+  writeEdn?: string;
 }
 
 export function parsePositiveNumber(text: string): number {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { doubleGrantJsonl, LOCK_HISTORY, lockRecords } from '../../checker/testing/lock-run.js';
 import {
   describePeerHistories,
   PEER_HISTORIES_DIR,
@@ -20,7 +21,6 @@ import {
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'zkcheck.js');
 const TESTDATA = join(ROOT, 'checker', 'testdata');
-const LOCK_HISTORY = join(TESTDATA, 'lock-partition-leader.jsonl');
 const scratch = mkdtempSync(join(tmpdir(), 'zkcheck-check-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -129,17 +129,9 @@ describe('zkcheck check --method', () => {
 });
 
 describe('zkcheck check --model mutex on a lock run', () => {
-  // `zkcheck run --workload lock --time-limit 10 --concurrency 3 --hold-time 1 --acquire-timeout 5
-  // --seed 11 --nemesis partition-leader --nemesis-interval 2 --nemesis-duration 4
-  // --session-timeout 4000 --op-timeout 2000` (Docker, ZooKeeper 3.8.0): two grants, a holder cut
-  // off by the partition, acquires of unknown outcome, the final read.
-  const records = readFileSync(LOCK_HISTORY, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map(
-      (line) =>
-        JSON.parse(line) as { index: number; time: number; process: unknown; type: string; f: string },
-    );
+  // The recorded lock run (checker/testing/lock-run.ts says how it was made): two grants, a holder
+  // cut off by a partition, acquires of unknown outcome, the final read.
+  const records = lockRecords();
 
   it('is what the comment says: a lock workload history with a partition', () => {
     const fs = new Set(records.map((op) => op.f));
@@ -174,16 +166,8 @@ describe('zkcheck check --model mutex on a lock run', () => {
     });
   });
 
-  /** The recorded run with process 0's grant moved before process 2's release of the node it holds. */
-  function doubleGrant(name: string): string {
-    const ops = records.map((op) => ({ ...op }));
-    const grant = ops.findIndex((op) => op.process === 0 && op.f === 'acquire' && op.type === 'ok');
-    const release = ops.findIndex((op) => op.process === 2 && op.f === 'release' && op.type === 'invoke');
-    expect(release).toBeLessThan(grant);
-    const [moved] = ops.splice(grant, 1);
-    ops.splice(release, 0, { ...moved, time: ops[release - 1].time + 1 });
-    return file(name, ops.map((op, index) => JSON.stringify({ ...op, index })).join('\n'));
-  }
+  /** The recorded run with a double grant (lock-run.ts), in a scratch file. */
+  const doubleGrant = (name: string): string => file(name, doubleGrantJsonl());
 
   it("checks it for the lock workload's own claims with --claims lock, and catches the double grant", () => {
     const result = zkcheck(['check', LOCK_HISTORY, '--claims', 'lock', '--json']);

@@ -9,6 +9,7 @@
  * the version-graph capability are decided exactly wherever the graph method can (`--method`
  * picks the graph or the search for plain linearizability). With `--model mutex`, a lock or
  * election workload's history is first converted to Knossos's mutex ops (checker/history/mutex.ts).
+ * `--write-edn OUT` also writes the (one) history as Jepsen EDN, a lock run's as those mutex ops.
  * A history in which nothing was checked (no op, none succeeded) is unknown. Bad input is one
  * line on stderr and exit 254.
  */
@@ -77,6 +78,10 @@ export function registerCheckCommand(program: Command): void {
     )
     .option('--json', 'print one JSON object per file instead of a line of text')
     .option('--shrink', 'for a failing history, also print the smallest sub-history found that still fails')
+    .option(
+      '--write-edn <file>',
+      'also write the history as Jepsen EDN to <file> (one input; a lock or election run as Knossos mutex ops)',
+    )
     .addHelpText(
       'after',
       `
@@ -122,6 +127,14 @@ histories without sync marks (Jepsen's), every "empty" dequeue counts as an obse
 a run of it declares (with the workload's default settings; \`zkcheck analyze\` on the stored run
 uses the run's own).
 
+--write-edn <file> writes the one file's history as Jepsen EDN to <file> before checking it (the
+EDN is written whatever the verdict; unreadable input writes nothing). A lock or election run's
+history under --model mutex or --claims lock|election is written as Knossos's mutex ops, converted
+as above (:acquire/:release, nil values); with more than one lock, as [key nil] tuples for Jepsen's
+independent checker (read back with --model mutex --independent). Any other history is written as
+read, in Jepsen's op maps ([key value] tuples again with --independent). <file> is replaced
+atomically; a directory, a missing directory or the input file itself is refused.
+
 --shrink: for each failing file, the smallest sub-history found (within a few seconds) that
 still fails, op by op, as delta debugging leaves it.
 
@@ -132,6 +145,7 @@ Examples:
   zkcheck check run/history.jsonl --model zk-versioned-register --consistency all --shrink
   zkcheck check runs/register/latest/history.jsonl --model zk-versioned-register --method search
   zkcheck check runs/lock/latest/history.jsonl --model mutex
+  zkcheck check runs/lock/latest/history.jsonl --model mutex --write-edn lock-mutex.edn
   zkcheck check etcd_*.log --model cas-register --init nil
   zkcheck check knossos/multi-register.edn --model multi-register --init '{:x 0 :y 0}'
   zkcheck check jepsen/queue/history.edn --claims queue --drained
@@ -144,6 +158,8 @@ Examples:
 
 async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   checkFlagCombinations(flags);
+  if (flags.writeEdn !== undefined)
+    (await import('./check-write-edn.js')).checkEdnTarget(flags.writeEdn, files);
   const init = parseInit(flags.init);
   const modelOptions = init === undefined ? {} : { init };
   let status: Validity = true;
