@@ -45,7 +45,7 @@ interface HistoryLine {
 const verdicts = (results: { claims: { claim: string; valid: unknown }[] }) =>
   Object.fromEntries(results.claims.map((c) => [c.claim, c.valid]));
 
-const CLAIMS = ['id-unique', 'id-increasing', 'next-unique', 'next-increasing'];
+const CLAIMS = ['id-unique', 'id-increasing', 'next-unique', 'next-increasing', 'next-linearizable'];
 
 /** Acknowledged sequential ids, creates of unknown outcome, and the ids the final read found. */
 function sequentialIds(history: HistoryLine[]) {

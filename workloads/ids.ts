@@ -13,7 +13,12 @@
  * Claims (checker/claims/ids.ts), per source: no id handed out twice among acknowledged ops, and
  * ids increase in real-time order (an op invoked after another's ok got a larger id). ZooKeeper
  * promises both: a parent's sequence counter and a znode's data version advance with each
- * committed change, and changes commit in one total order consistent with real time.
+ * committed change, and changes commit in one total order consistent with real time. The counter
+ * has a third, which implies the other two (checker/claims/counter.ts): it is linearizable, each
+ * `next` one atomic increment (an ok one wrote version v over v - 1; one of unknown outcome may
+ * have made one version; a failed one made none), so every version below the largest acknowledged
+ * one was made by an acknowledged `next` or by one of unknown outcome that began early enough.
+ * That needs the counter to start at version 0: setup refuses one that has moved.
  */
 import { complete } from '../harness/client/outcome.js';
 import type { ZkSession } from '../harness/client/session.js';
@@ -92,6 +97,17 @@ export function idsWorkload(options: WorkloadOptions): Workload {
         checker: 'unique-ids',
         options: { f, property: 'real-time-order' },
       },
+      ...(f === 'next'
+        ? [
+            {
+              name: 'next-linearizable',
+              title: 'the cas counter is linearizable (each next one atomic increment)',
+              promised: true,
+              checker: 'counter-linearizable',
+              options: { f },
+            },
+          ]
+        : []),
     ]),
     requiredFs: sources.map(({ f }) => f),
     setup: (session) => createRoots(session, settings.generators),
@@ -115,7 +131,16 @@ async function createRoots(session: ZkSession, generators: number): Promise<void
       await session.create(path, path === COUNTER ? '0' : undefined);
     } catch (error) {
       if ((error as { name?: string }).name !== 'NODE_EXISTS') throw error;
-      if (path === ROOT || path === COUNTER) continue;
+      if (path === ROOT) continue;
+      if (path === COUNTER) {
+        // next-linearizable counts versions from 0 (a retried setup finds its own create).
+        const { version } = await session.getData(COUNTER);
+        if (version !== 0)
+          throw new WorkloadError(
+            `${COUNTER} is already at version ${version}: the ids workload needs a fresh ensemble`,
+          );
+        continue;
+      }
       const { children } = await session.getChildren(path);
       if (children.length > 0)
         throw new WorkloadError(

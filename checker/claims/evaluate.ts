@@ -19,6 +19,7 @@ import { queueTotal } from './queue-total.js';
 import { queueFifo } from './queue-fifo.js';
 import { queueLinearizable } from './queue-linearizable.js';
 import { uniqueIds } from './ids.js';
+import { counterLinearizable } from './counter.js';
 import { durability } from './durability.js';
 import {
   ClaimSpecError,
@@ -36,6 +37,7 @@ export const CLAIM_CHECKERS: Readonly<Record<string, ClaimChecker | 'consistency
   'queue-fifo': queueFifo,
   'queue-linearizable': queueLinearizable,
   'unique-ids': uniqueIds,
+  'counter-linearizable': counterLinearizable,
   lock: lockClaims,
   election: electionClaims,
   ephemeral: ephemeralClaims,
