@@ -136,7 +136,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     key: 'recovery',
     flag: '--recovery <seconds>',
     kind: 'number',
-    help: 'quiet time after healing, before the run ends',
+    help: 'quiet time after healing, before the final reads (none without a nemesis: nothing to recover from)',
     default: 5,
     min: 0,
     max: 3_600,

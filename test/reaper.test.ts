@@ -54,9 +54,14 @@ interface Harness {
   printed(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-function startHarness(provider: 'docker' | 'local', timeLimit: number, recovery = 5): Harness {
+function startHarness(
+  provider: 'docker' | 'local',
+  timeLimit: number,
+  recovery = 5,
+  extra: string[] = [],
+): Harness {
   const args = ['run', '--name', `reaper-${provider}`, '--provider', provider, '--store', store];
-  args.push('--time-limit', String(timeLimit), '--recovery', String(recovery));
+  args.push('--time-limit', String(timeLimit), '--recovery', String(recovery), ...extra);
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   harnesses.push(child);
   let output = '';
@@ -177,7 +182,9 @@ for (const provider of ['local', 'docker'] as const) {
       }, 120_000);
 
       it('during the final phase: its reaper removes everything of the run', async () => {
-        const harness = startHarness(provider, 2, 10);
+        // A nemesis, so the final phase heals and waits (a run without one has nothing to recover
+        // from); its first fault is due long after the run's 2 s.
+        const harness = startHarness(provider, 2, 10, ['--nemesis', 'pause', '--nemesis-interval', '600']);
         const record = await recordOf(harness);
         await harness.printed(/final phase: waiting 10 s for recovery/);
         expect(servers(remainsOf(record))).toBe(3);

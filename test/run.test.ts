@@ -73,7 +73,7 @@ for (const provider of ['local', 'docker'] as const) {
   describe.skipIf(skip)(
     `zkcheck run on the ${provider} provider${skip ? ` (SKIPPED: ${missing[provider]})` : ''}`,
     () => {
-      it('a healthy 20 s register run with sync reads is valid on every claim and stored whole', () => {
+      it('a healthy 12 s register run with sync reads is valid on every claim and stored whole', () => {
         const name = `healthy-${provider}`;
         const args = [
           'run',
@@ -82,7 +82,7 @@ for (const provider of ['local', 'docker'] as const) {
           '--provider',
           provider,
           '--time-limit',
-          '20',
+          '12',
           '--read-mode',
           'sync',
           '--store',
@@ -101,7 +101,7 @@ for (const provider of ['local', 'docker'] as const) {
         expect(results.ensembleRecovered).toBe(true);
         for (const c of results.claims) expect([c.claim, c.valid]).toEqual([c.claim, true]);
         for (const f of ['read', 'write', 'cas']) expect(results.stats.byF[f].ok).toBeGreaterThan(10);
-        expect(results.stats.ops).toBeGreaterThan(20 * 100); // the default rate is 200 ops/s
+        expect(results.stats.ops).toBeGreaterThan(12 * 100); // the default rate is 200 ops/s
         const test = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8')) as Record<string, unknown>;
         expect(test).toMatchObject({
           status: 'done',

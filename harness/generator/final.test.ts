@@ -22,14 +22,15 @@ describe('finalPhase', () => {
     ]);
   });
 
-  it('with nothing to heal and no reads, it is the recovery wait alone', () => {
-    const events = simulate(finalPhase(null, 1, null), { threads: 2, seed: 1 });
-    expect(invocations(events)).toEqual([
-      ['log', 0, 0],
-      ['sleep', 1, 0],
-    ]);
+  it('with nothing to heal (no nemesis) there is nothing to recover from: the reads come at once', () => {
+    const events = simulate(finalPhase(null, 5, [{ f: 'read' }]), { threads: 2, seed: 1 });
+    expect(invocations(events).filter(([f]) => f !== 'log')).toEqual([['read', 1, 0]]);
     expect(events.filter((e) => e.special === 'log' && e.type === 'invoke').map((e) => e.value)).toEqual([
-      'final phase: waiting 1 s for recovery',
+      'final phase: final reads',
     ]);
+  });
+
+  it('with nothing to heal and no reads, it is empty', () => {
+    expect(invocations(simulate(finalPhase(null, 1, null), { threads: 2, seed: 1 }))).toEqual([]);
   });
 });
