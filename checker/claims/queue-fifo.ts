@@ -18,21 +18,26 @@
  * delete), which a correct ZooKeeper answers only for a deleted znode, so the claim holds on a
  * correct ZooKeeper whatever the timing. Ok dequeues without `seq` (e.g. Jepsen histories) say
  * nothing here. Linear in the size of the history (the `skipped` lists included).
+ *
+ * Drains (queue-ops.ts): an ok drain's dequeues each span the whole drain, so one that passed
+ * over an element the same drain took earlier is fine; a drain of unknown outcome may have
+ * removed any element after it began, like a dequeue of unknown outcome.
  */
 import type { Operation } from '../history/types.js';
 import type { ClaimChecker } from './types.js';
-import { describeOp, elementKey, listed, queueNames, queueOf, SHOWN, taken } from './queue-ops.js';
+import { describeOp, elementKey, listed, queueNames, queueOf, queueOps, SHOWN, taken } from './queue-ops.js';
 
 const METHOD = 'queue-fifo';
 
-export const queueFifo: ClaimChecker = (ops, options) => {
+export const queueFifo: ClaimChecker = (history, options) => {
   const names = queueNames(METHOD, options);
+  const { ops, unknownDrains } = queueOps(history, names);
   const takers = new Map<string | number, Operation>();
-  // Per queue, the earliest invoke of a dequeue of unknown outcome.
+  // Per queue, the earliest invoke of a dequeue (or drain) of unknown outcome.
   const firstUnknown = new Map<string | number, number>();
   let withSeq = 0;
-  for (const op of ops) {
-    if (op.f !== names.dequeue) continue;
+  for (const op of [...ops, ...unknownDrains]) {
+    if (op.f !== names.dequeue && op.f !== names.drain) continue;
     if (op.status === 'info') {
       const queue = elementKey(op.key, null);
       firstUnknown.set(queue, Math.min(firstUnknown.get(queue) ?? Infinity, op.call));

@@ -9,6 +9,16 @@
  *                                            numbers below it that its listing held and that
  *                                            were gone (NO_NODE) when it tried them;
  *              anything else                 the element itself (Jepsen's `:dequeue`).
+ *   drain    (Jepsen's `:drain`: one client dequeues until the queue is empty) ok output: the
+ *            list of elements it took, in order. Read by {@link queueOps} as one ok dequeue per
+ *            element, each read like a dequeue's output, then one "empty" dequeue: a drain
+ *            returns when it finds the queue empty (Jepsen's total-queue relies on that, "only
+ *            if the history includes draining them completely"). Each spans the whole drain
+ *            (its invoke to its completion): the history does not record when within it each
+ *            element left, and any narrower span would claim an order against other processes'
+ *            ops that it does not show. So the order within a drain is not used (weaker, never
+ *            wrong). A failed drain took nothing (dropped with every fail); a drain of unknown
+ *            outcome may have taken any number of elements, and each claim says how it treats it.
  *
  * Ops on different keys are different queues. Elements compare by key and JSON value.
  */
@@ -21,13 +31,62 @@ export const SHOWN = 10;
 export interface QueueNames {
   enqueue: string;
   dequeue: string;
+  drain: string;
 }
 
 export function queueNames(checker: string, options: Readonly<Record<string, unknown>>): QueueNames {
-  const names = { enqueue: options.enqueue ?? 'enqueue', dequeue: options.dequeue ?? 'dequeue' };
-  if (typeof names.enqueue !== 'string' || typeof names.dequeue !== 'string')
-    throw new ClaimSpecError(`${checker}: options.enqueue and options.dequeue must be op names`);
+  const names = {
+    enqueue: options.enqueue ?? 'enqueue',
+    dequeue: options.dequeue ?? 'dequeue',
+    drain: options.drain ?? 'drain',
+  };
+  if (
+    typeof names.enqueue !== 'string' ||
+    typeof names.dequeue !== 'string' ||
+    typeof names.drain !== 'string'
+  )
+    throw new ClaimSpecError(
+      `${checker}: options.enqueue, options.dequeue and options.drain must be op names`,
+    );
   return names as QueueNames;
+}
+
+/** A queue history with its drains read (see the top of this file). */
+export interface QueueOps {
+  /** The enqueues and dequeues, each ok drain as its dequeues, in call order. */
+  ops: Operation[];
+  /** The drains of unknown outcome. */
+  unknownDrains: Operation[];
+}
+
+/** The dequeues an ok drain stands for, so that explanations can say "a drain". */
+const fromDrain = new WeakSet<Operation>();
+
+/** Reads a queue history: ok drains become dequeues; other ops than the queue's are left out. */
+export function queueOps(ops: readonly Operation[], names: QueueNames): QueueOps {
+  const result: QueueOps = { ops: [], unknownDrains: [] };
+  for (const op of ops) {
+    if (op.f === names.enqueue || op.f === names.dequeue) {
+      result.ops.push(op);
+      continue;
+    }
+    if (op.f !== names.drain) continue;
+    if (op.status === 'info') {
+      result.unknownDrains.push(op);
+      continue;
+    }
+    if (!Array.isArray(op.output))
+      throw new Error(
+        `${describeOp(op)}: an ok ${names.drain} must return the list of elements it took, got ${render(op.output)}`,
+      );
+    // Each keeps the drain's process, span and indexes, so evidence points at the drain.
+    for (const output of [...(op.output as unknown[]), null]) {
+      const dequeue: Operation = { ...op, f: names.dequeue, input: null, output };
+      fromDrain.add(dequeue);
+      result.ops.push(dequeue);
+    }
+  }
+  return result;
 }
 
 /** What an ok dequeue reported. */
@@ -67,7 +126,7 @@ export function queueOf(key: Key | undefined): string {
 }
 
 export function describeOp(op: Operation): string {
-  return `process ${op.process} op ${op.invokeIndex}`;
+  return `process ${op.process} op ${op.invokeIndex}${fromDrain.has(op) ? ' (a drain)' : ''}`;
 }
 
 export function listed(items: readonly string[], total = items.length): string {

@@ -22,10 +22,29 @@
  * end of the history counts as an "empty" observation of every queue (Jepsen's total-queue
  * assumes its history ends with the queue drained): every acknowledged element nobody took is
  * judged, against every dequeue of unknown outcome of its queue.
+ *
+ * Drains (queue-ops.ts): an ok drain is its dequeues and, at its end, an "empty" observation. A
+ * drain of unknown outcome may have taken any number of elements, any of them, before it
+ * crashed. Counting it as one unknown dequeue would call the others lost though it may have
+ * taken them: wrong. Counting it as having taken them all would be sound but say "valid" on a
+ * history whose loss check (the drain) never finished, an assurance it cannot give (Jepsen's
+ * total-queue refuses such a history outright). So elements that only such a drain (begun before
+ * the "empty" observation that covers them) could have taken make the claim "unknown", naming the
+ * drain: no false alarm and no false assurance. Everything else is still judged.
  */
 import type { Operation } from '../history/types.js';
 import type { ClaimChecker, ClaimOutcome } from './types.js';
-import { describeOp, elementKey, listed, queueNames, queueOf, render, SHOWN, taken } from './queue-ops.js';
+import {
+  describeOp,
+  elementKey,
+  listed,
+  queueNames,
+  queueOf,
+  queueOps,
+  render,
+  SHOWN,
+  taken,
+} from './queue-ops.js';
 
 const METHOD = 'queue-total';
 
@@ -34,8 +53,9 @@ interface Element {
   taker?: Operation;
 }
 
-export const queueTotal: ClaimChecker = (ops, options) => {
+export const queueTotal: ClaimChecker = (history, options) => {
   const names = queueNames(METHOD, options);
+  const { ops, unknownDrains } = queueOps(history, names);
   const unsyncedEmpty = options.unsyncedEmpty === true;
   const drained = options.drained === true;
   const elements = new Map<string | number, Element>();
@@ -136,6 +156,9 @@ export const queueTotal: ClaimChecker = (ops, options) => {
   }
   const missing = new Map<string | number, Operation[]>();
   const unjudged: Operation[] = [];
+  // Elements that only a drain of unknown outcome could have taken, and those drains.
+  const drainable: Operation[] = [];
+  const crashedDrains = new Set<Operation>();
   for (const it of elements.values()) {
     if (!it.enqueue || it.enqueue.status !== 'ok' || it.taker) continue;
     const queue = elementKey(it.enqueue.key, null);
@@ -154,6 +177,14 @@ export const queueTotal: ClaimChecker = (ops, options) => {
       (call) => last === undefined || call < last.ret,
     ).length;
     if (enqueues.length <= mayHaveTaken) continue;
+    const drains = unknownDrains.filter(
+      (drain) => elementKey(drain.key, null) === queue && (last === undefined || drain.call < last.ret),
+    );
+    if (drains.length > 0) {
+      drainable.push(...enqueues);
+      for (const drain of drains) crashedDrains.add(drain);
+      continue;
+    }
     const shown = enqueues.map((op) => render(op.input));
     const observed = last
       ? `${describeOp(last)} found the queue empty after them`
@@ -165,11 +196,15 @@ export const queueTotal: ClaimChecker = (ops, options) => {
   }
 
   if (explanation.length > 0) return { valid: false, method: METHOD, explanation, evidence };
+  const causes: string[] = [];
+  if (drainable.length > 0)
+    causes.push(
+      `${drainable.length} acknowledged elements were never dequeued, but a drain of unknown outcome (${listed([...crashedDrains].map(describeOp))}) may have taken them: ${listed(drainable.map((op) => render(op.input)))}`,
+    );
   if (unjudged.length > 0)
-    return {
-      valid: 'unknown',
-      method: METHOD,
-      cause: `${unjudged.length} acknowledged elements were never dequeued and no later "empty" observation shows the drain finished: ${listed(unjudged.map((op) => render(op.input)))}`,
-    };
+    causes.push(
+      `${unjudged.length} acknowledged elements were never dequeued and no later "empty" observation shows the drain finished: ${listed(unjudged.map((op) => render(op.input)))}`,
+    );
+  if (causes.length > 0) return { valid: 'unknown', method: METHOD, cause: causes.join('; ') };
   return { valid: true, method: METHOD } satisfies ClaimOutcome;
 };

@@ -180,6 +180,106 @@ describe('queue-linearizable', () => {
   });
 });
 
+describe("drains (Jepsen's :drain)", () => {
+  /** A drain by process p: ok with the elements it took, or unknown-outcome when ret is Infinity. */
+  const drain = (elements: unknown, call: number, ret: number, p = 2) =>
+    op('drain', null, elements, call, ret, p);
+  // A Jepsen history has no sync marks: its "empty" observations count with unsyncedEmpty.
+  const jepsen = (ops: Operation[], options = {}) => total(ops, { unsyncedEmpty: true, ...options });
+  const produced = [enq(1, 0, 1), enq(2, 2, 3), enq(3, 4, 5), deq(1, 6, 7)];
+
+  it('reads an ok drain as one dequeue per element and an "empty" observation at its end', async () => {
+    const drained = [...produced, drain([2, 3], 8, 9)];
+    expect(jepsen(drained)).toEqual({ valid: true, method: 'queue-total' });
+    expect((await queueLinearizable(drained, {}, {})).valid).toBe(true);
+    // Without sequence numbers FIFO by sequence has nothing to judge, as for Jepsen's dequeues.
+    expect(fifo(drained).valid).toBe('unknown');
+    // Its end is the observation that judges what nobody took, with no --drained needed.
+    const lost = jepsen([...produced, drain([2], 8, 9)]);
+    expect(lost.explanation).toEqual([
+      '1 acknowledged enqueues were never dequeued, though process 2 op 8 (a drain) found the queue empty after them and only 0 dequeues of unknown outcome could have taken any: 3',
+    ]);
+    expect(lost.evidence?.map((o) => o.invokeIndex)).toEqual([8, 4]);
+    expect(jepsen([...produced, drain([2], 8, 9)], { drained: true }).valid).toBe(false);
+    // An enqueue acknowledged only after the drain began may have come in after its "empty".
+    expect(jepsen([...produced.slice(0, 2), enq(3, 4, 9), deq(1, 6, 7), drain([2], 5, 8)]).valid).toBe(
+      'unknown',
+    );
+  });
+
+  it('catches an element a drain took that was never enqueued, and one taken twice', () => {
+    expect(jepsen([...produced, drain([2, 3, 7], 8, 9)]).explanation).toEqual([
+      '1 elements dequeued that were not enqueued: 7 by process 2 op 8 (a drain), never enqueued',
+    ]);
+    expect(jepsen([...produced, drain([2, 1, 3], 8, 9)]).explanation).toEqual([
+      '1 elements dequeued twice: 1 (process 1 op 6, then process 2 op 8 (a drain))',
+    ]);
+    // Two drains at once share the rest, each ending with the queue empty.
+    expect(jepsen([...produced, drain([3], 8, 10), drain([2], 9, 11, 3)]).valid).toBe(true);
+  });
+
+  it('takes an empty drain as an "empty" observation, false when an element must be present', () => {
+    const present = [enq(1, 0, 1), drain([], 2, 3), deq(1, 4, 5)];
+    expect(jepsen(present).explanation).toEqual([
+      '1 "empty" observations while an element was present: process 2 op 2 (a drain) found the queue empty while 1 was in it (enqueued by process 0 op 0, taken later by process 1 op 4)',
+    ]);
+    expect(jepsen([enq(1, 0, 1), deq(1, 2, 3), drain([], 4, 5)]).valid).toBe(true);
+    expect(jepsen([enq(1, 0, 1), enq(2, 2, 3), deq(1, 4, 5), drain([], 6, 7)]).valid).toBe(false);
+  });
+
+  it('never calls lost what a drain of unknown outcome may have taken: unknown, naming it', () => {
+    const crashed = [...produced, drain(null, 8, Infinity)];
+    for (const options of [{}, { drained: true }]) {
+      const result = jepsen([...crashed, deq(null, 9, 10, 3)], options);
+      expect(result).toEqual({
+        valid: 'unknown',
+        method: 'queue-total',
+        cause:
+          '2 acknowledged elements were never dequeued, but a drain of unknown outcome (process 2 op 8) may have taken them: 2, 3',
+      });
+    }
+    expect(jepsen(crashed, { drained: true }).valid).toBe('unknown');
+    // One begun only after the queue was seen empty cannot have taken them.
+    expect(jepsen([...produced, deq(null, 8, 9, 3), drain(null, 10, Infinity)]).valid).toBe(false);
+    // Nor does it hide other anomalies.
+    expect(jepsen([...crashed, deq(7, 9, 10, 3)], { drained: true }).valid).toBe(false);
+  });
+
+  it('lets a drain of unknown outcome have removed what a consumer passed over', () => {
+    const took = (value: number, seq: number, skipped: number[] = []) => ({ value, seq, skipped });
+    const passed = [enq(10, 0, 1), enq(11, 2, 3), deq(took(11, 1, [0]), 5, 6)];
+    expect(fifo(passed).valid).toBe(false);
+    expect(fifo([...passed, drain(null, 4, Infinity)]).valid).toBe(true);
+    // A zkcheck drain may report sequence numbers too: its own earlier element is no obstacle.
+    expect(fifo([enq(10, 0, 1), enq(11, 2, 3), drain([took(10, 0), took(11, 1, [0])], 4, 5)]).valid).toBe(
+      true,
+    );
+  });
+
+  it('searches a drain of unknown outcome as not having happened: a failure is then unknown', async () => {
+    // Without the crashed drain, 2 and 3 are still queued when the queue is found empty.
+    const hidden = [...produced, drain(null, 8, Infinity), deq(null, 9, 10, 3)];
+    expect(await queueLinearizable(hidden, {}, {})).toEqual({
+      valid: 'unknown',
+      method: 'search',
+      cause:
+        'not linearizable without the drain of unknown outcome (process 2 op 8), which may have taken elements',
+    });
+    expect((await queueLinearizable([...produced, drain(null, 8, Infinity)], {}, {})).valid).toBe(true);
+  });
+
+  it('reports an ok drain without a list of elements as a checker error (unknown)', async () => {
+    const [result] = await evaluateClaims(
+      [...produced, drain(5, 8, 9)],
+      [{ name: 'total', title: 'total', promised: true, checker: 'queue-total' }],
+    );
+    expect(result).toMatchObject({
+      valid: 'unknown',
+      cause: 'checker error: process 2 op 8: an ok drain must return the list of elements it took, got 5',
+    });
+  });
+});
+
 describe('unique-ids', () => {
   const id = (out: number, call: number, ret: number, p = 0) => op('id', null, out, call, ret, p);
   const check = (property: string, ops: Operation[]) => uniqueIds(ops, { property }, {}) as ClaimOutcome;
@@ -333,7 +433,111 @@ describe('against brute force', () => {
     expect(passedOver).toBeGreaterThan(100);
     expect(unknown).toBeGreaterThan(100);
   });
+
+  it("no queue claim flags a simulated correct queue drained by Jepsen's :drain, crashes included", async () => {
+    const seen = { crashedDrains: 0, crashedAfterTaking: 0, tookWhileEnqueued: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer(), async (seed) => {
+        const ops = simulateDrains(seed, seen);
+        // The history ends with a fresh ok drain, so --drained is true of it.
+        for (const options of [{}, { drained: true }])
+          expect(total(ops, { unsyncedEmpty: true, ...options }).valid).not.toBe(false);
+        // The queue is a correct FIFO queue: the search may not find otherwise.
+        expect((await queueLinearizable(ops, {}, {})).valid).not.toBe(false);
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(seen.crashedDrains).toBeGreaterThan(50);
+    expect(seen.crashedAfterTaking).toBeGreaterThan(20);
+    expect(seen.tookWhileEnqueued).toBeGreaterThan(20);
+  });
 });
+
+/**
+ * A correct FIFO queue (each enqueue and each element a drain takes is one atomic step), two
+ * producers and two drainers, their steps interleaved at random: a drain takes elements one step
+ * at a time until it finds the queue empty, while enqueues go on; any reply may be lost (unknown
+ * outcome: that process stops), a drain's also after it has taken elements. Then a fresh process
+ * drains what is left.
+ */
+function simulateDrains(
+  seed: number,
+  seen: { crashedDrains: number; crashedAfterTaking: number; tookWhileEnqueued: number },
+): Operation[] {
+  let s = seed >>> 0;
+  const random = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const queue: number[] = [];
+  const ops: Operation[] = [];
+  let position = 0;
+  let nextElement = 0;
+  let enqueuing = 0;
+  const complete = (o: Operation, output: unknown, lost: boolean) => {
+    if (lost) return;
+    Object.assign(o, { status: 'ok', output, ret: position, completeIndex: position });
+    position++;
+  };
+  function* enqueue(p: number) {
+    const element = nextElement++;
+    const o = op('enqueue', element, element, position++, Infinity, p);
+    ops.push(o);
+    enqueuing++;
+    yield;
+    queue.push(element);
+    yield;
+    enqueuing--;
+    const lost = random() < 0.1;
+    complete(o, element, lost);
+    return lost;
+  }
+  function* drain(p: number, lossy: boolean) {
+    const o = op('drain', null, null, position++, Infinity, p);
+    ops.push(o);
+    const took: unknown[] = [];
+    for (;;) {
+      yield;
+      if (lossy && random() < 0.05) {
+        seen.crashedDrains++;
+        if (took.length > 0) seen.crashedAfterTaking++;
+        return true;
+      }
+      if (queue.length === 0) break;
+      if (enqueuing > 0) seen.tookWhileEnqueued++;
+      took.push(queue.shift());
+    }
+    complete(o, took, false);
+    return false;
+  }
+  interface Proc {
+    id: number;
+    steps?: Generator<void, boolean, void>;
+    budget: number;
+    dead: boolean;
+  }
+  const procs: Proc[] = [0, 1, 2, 3].map((id) => ({ id, budget: 3, dead: false }));
+  for (;;) {
+    const live = procs.filter((p) => !p.dead && (p.steps || p.budget > 0));
+    if (live.length === 0) break;
+    const p = live[Math.floor(random() * live.length)];
+    if (!p.steps) {
+      p.budget--;
+      p.steps = p.id < 2 ? enqueue(p.id) : drain(p.id, true);
+    }
+    const step = p.steps.next();
+    if (step.done) {
+      p.steps = undefined;
+      p.dead = step.value;
+    }
+  }
+  const last = drain(99, false);
+  while (!last.next().done);
+  return ops;
+}
 
 /**
  * A correct ZooKeeper queue: atomic create/list/delete on one store, the recipe's steps of

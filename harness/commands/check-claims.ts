@@ -7,7 +7,7 @@
 import { toOperations } from '../../checker/history/operations.js';
 import type { ClaimName } from '../../checker/consistency/types.js';
 import type { ClaimSpec } from '../../checker/claims/types.js';
-import type { History, Operation } from '../../checker/history/types.js';
+import { HistoryError, type History, type Operation } from '../../checker/history/types.js';
 import type { CheckFlags } from './check-flags.js';
 import { roundMs, type FileVerdict, type Spec } from './check-verdict.js';
 
@@ -22,16 +22,33 @@ export async function consistencyDeclaration(
 
 /**
  * The queue claims for a file. A history without sync marks (Jepsen's) counts every "empty"
- * dequeue as an observation; --drained makes its end one. FIFO by sequence only where dequeues
- * report the sequence numbers they took (zkcheck's queue workload).
+ * dequeue (and the end of every ok drain) as an observation; --drained makes its end one. FIFO by
+ * sequence only where dequeues, or the elements of drains, report the sequence numbers they took
+ * (zkcheck's queue workload).
  */
 export async function queueDeclaration(
   operations: readonly Operation[],
   flags: CheckFlags,
+  file: string,
 ): Promise<ClaimSpec[]> {
-  const { queueClaimSpecs, taken } = await import('../../checker/claims/queue-ops.js');
+  const { queueClaimSpecs, queueNames, taken } = await import('../../checker/claims/queue-ops.js');
   const unsyncedEmpty = !operations.some((op) => op.sync === true);
-  const withSeq = operations.some((op) => op.status === 'ok' && taken(op).seq !== undefined);
+  // With the names the declaration's checkers use (their defaults): drains read as they read them.
+  const names = queueNames('queue', {});
+  let withSeq = false;
+  for (const op of operations) {
+    if (op.status !== 'ok') continue;
+    if (op.f !== names.drain) {
+      withSeq ||= taken(op).seq !== undefined;
+      continue;
+    }
+    // Bad input, said as such here, rather than as every queue claim's "checker error".
+    if (!Array.isArray(op.output))
+      throw new HistoryError(
+        `${file}: ops ${op.invokeIndex}→${op.completeIndex} (process ${op.process} ${op.f}): an ok drain's value must be the list of elements it took, got ${JSON.stringify(op.output) ?? 'nothing'}`,
+      );
+    withSeq ||= op.output.some((v) => taken({ ...op, output: v }).seq !== undefined);
+  }
   return queueClaimSpecs({
     fifoBySequence: withSeq,
     total: { ...(unsyncedEmpty ? { unsyncedEmpty } : {}), ...(flags.drained ? { drained: true } : {}) },

@@ -11,6 +11,7 @@ import { HistoryError } from '../../checker/history/types.js';
 import { ModelError } from '../../checker/models/index.js';
 import { resolveModel, validateOperations } from '../../checker/linearizable/check.js';
 import type { History, Operation } from '../../checker/history/types.js';
+import type { ClaimSpec } from '../../checker/claims/types.js';
 import { CONSISTENCY, type CheckFlags } from './check-flags.js';
 import { checkPlain } from './check-plain.js';
 import {
@@ -42,6 +43,7 @@ export async function checkFile(
   let converted: FileVerdict['converted'];
   /** A lock or election run's history as Knossos's mutex ops, when it was converted. */
   let mutex: History | undefined;
+  let queueSpecs: ClaimSpec[] | undefined;
   try {
     history = await readHistoryFile(file, {
       format: flags.format,
@@ -63,6 +65,8 @@ export async function checkFile(
       }
     }
     operations = toOperations(history);
+    // Inside the try: a malformed queue op (an ok drain without its list) is bad input.
+    if (flags.claims === 'queue') queueSpecs = await queueDeclaration(operations, flags, file);
     if (flags.model !== undefined)
       validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
   } catch (error) {
@@ -89,10 +93,7 @@ export async function checkFile(
   const timeLimitMs = flags.timeLimit === undefined ? undefined : flags.timeLimit * 1000;
   if (flags.model === undefined) {
     const started = performance.now();
-    const specs =
-      flags.claims === 'queue'
-        ? await queueDeclaration(operations, flags)
-        : await workloadDeclaration(flags.claims!);
+    const specs = queueSpecs ?? (await workloadDeclaration(flags.claims!));
     const verdict = await checkFileClaims(file, history, specs, timeLimitMs);
     verdict.ms = roundMs(performance.now() - started);
     return verdict;

@@ -5,7 +5,7 @@
  * ZooKeeper's claims instead, one line per claim, through the same declaration path as a run
  * (results/analyze.ts), and only the claims ZooKeeper promises decide the exit status. With
  * `--claims queue` (no model) it checks a queue history, zkcheck's or Jepsen's (`:enqueue` /
- * `:dequeue`), for the queue claims, the same declaration as a queue run. Models with
+ * `:dequeue` / `:drain`), for the queue claims, the same declaration as a queue run. Models with
  * the version-graph capability are decided exactly wherever the graph method can (`--method`
  * picks the graph or the search for plain linearizability). With `--model mutex`, a lock or
  * election workload's history is first converted to Knossos's mutex ops (checker/history/mutex.ts).
@@ -121,7 +121,10 @@ report sequence numbers, as zkcheck's do) and linearizable FIFO queue (search, a
 ops; not promised). An
 acknowledged element nobody dequeued is judged lost only when a later dequeue found the queue
 empty, or with --drained, when the history ends drained; otherwise total queue is unknown. In
-histories without sync marks (Jepsen's), every "empty" dequeue counts as an observation.
+histories without sync marks (Jepsen's), every "empty" dequeue counts as an observation. A drain
+({:type :ok, :f :drain, :value [3 5 8]}, as Jepsen's queue tests end) counts as one dequeue per
+element, over the drain's whole span, then an "empty" one; what only a drain of unknown outcome
+could have taken makes total queue unknown, never lost.
 
 --claims lock|election|ephemeral|ids|set checks a history that workload recorded for the claims
 a run of it declares (with the workload's default settings; \`zkcheck analyze\` on the stored run
