@@ -99,6 +99,20 @@ describe('time', () => {
     expect(run(timeLimit(0, repeat(r)))).toEqual([]);
   });
 
+  it('timeLimit cuts a sleep short at its deadline, so what follows is not held up', () => {
+    // A nemesis's quiet spell (a sleep on its thread) longer than the run once held the final phase.
+    const threads = { threads: 1 };
+    expect(run(phases(timeLimit(100e-9, [sleep(1e-6), r]), { f: 'after' }), threads)).toEqual([
+      ['sleep', 0, 0],
+      ['after', 0, 100],
+    ]);
+    expect(run(phases(timeLimit(100e-9, [sleep(40e-9), r]), { f: 'after' }), threads)).toEqual([
+      ['sleep', 0, 0],
+      ['r', 0, 40],
+      ['after', 0, 50],
+    ]);
+  });
+
   it('timeLimit drops an op scheduled at or past its deadline', () => {
     expect(run(timeLimit(50e-9, delay(50e-9, repeat(r))))).toEqual([['r', 0, 0]]);
   });

@@ -15,7 +15,8 @@ function toNs(seconds: number, what: string): number {
 
 /**
  * Ops from `gen` for `seconds`, counted from its first op; then exhausted. No op is emitted whose
- * time is at or past the deadline (ops already running finish normally).
+ * time is at or past the deadline (ops already running finish normally), and no sleep lasts past
+ * it: a nemesis's quiet spell longer than the run must not hold up the final phase.
  */
 export function timeLimit(seconds: number, gen: Gen): Gen {
   return timeLimitFrom(toNs(seconds, 'timeLimit'), undefined, gen);
@@ -43,7 +44,11 @@ class TimeLimit extends Wrapper {
     const res = op(this.child, ctx);
     if (res === null || res === 'pending') return res;
     if (res.op.time >= end) return null;
-    return { op: res.op, gen: timeLimitFrom(this.dt, end, res.gen) };
+    const clipped =
+      res.op.type === 'sleep' && res.op.time + Number(res.op.value) * NS_PER_SECOND > end
+        ? { ...res.op, value: (end - res.op.time) / NS_PER_SECOND }
+        : res.op;
+    return { op: clipped, gen: timeLimitFrom(this.dt, end, res.gen) };
   }
 
   protected rebuild(next: Gen): Gen {
