@@ -43,14 +43,44 @@ export function planTargets(kind: TargetKind, size: number, rng: Rng): TargetPla
 
 /** The nodes a plan hits now, with their roles (throws when the role asked for has no node). */
 export async function resolveTargets(ensemble: Ensemble, plan: TargetPlan): Promise<TargetsHit> {
+  // Targets known from the plan alone: only their roles are asked for (a fault timed from a log
+  // line must land within milliseconds, not after every node's four-letter words).
+  const fixed = fixedTargets(plan);
+  if (fixed !== undefined) return withRoles(fixed, await ensemble.status(fixed));
   const status = await ensemble.status();
-  const roleOf = (id: number) => roleIn(status.find((s) => s.id === id));
-  const targets = pick(plan, status);
+  const targets = pickByRole(plan, status);
   if (targets.length === 0) {
     throw new Error(
       `no ${plan.targets} right now (${status.map((s) => `${s.id}:${s.mode ?? s.error}`).join(', ')})`,
     );
   }
+  return withRoles(targets, status);
+}
+
+/**
+ * The nodes a plan hits when it names no role (one, minority, majority, all): known from its order
+ * alone, so the fault need not wait for the ensemble's status. Undefined for a role target.
+ */
+function fixedTargets(plan: TargetPlan): number[] | undefined {
+  const { order } = plan;
+  const n = order.length;
+  switch (plan.targets) {
+    case 'one':
+      return order.slice(0, 1);
+    case 'minority':
+      return order.slice(0, Math.max(1, Math.floor((n - 1) / 2)));
+    case 'majority':
+      return order.slice(0, Math.floor(n / 2) + 1);
+    case 'all':
+      return [...order].sort((a, b) => a - b);
+    default:
+      return undefined;
+  }
+}
+
+/** The targets with each one's role in `status`. */
+function withRoles(targets: number[], status: readonly NodeStatus[]): TargetsHit {
+  const roleOf = (id: number) => roleIn(status.find((s) => s.id === id));
   return { targets, roles: Object.fromEntries(targets.map((id) => [id, roleOf(id)])) };
 }
 
@@ -66,24 +96,15 @@ function roleIn(status: NodeStatus | undefined): string {
   return 'unknown';
 }
 
-function pick(plan: TargetPlan, status: readonly NodeStatus[]): number[] {
-  const { order } = plan;
-  const n = order.length;
-  const withMode = (mode: string) => order.filter((id) => status.find((s) => s.id === id)?.mode === mode);
+function pickByRole(plan: TargetPlan, status: readonly NodeStatus[]): number[] {
+  const withMode = (mode: string) =>
+    plan.order.filter((id) => status.find((s) => s.id === id)?.mode === mode);
   switch (plan.targets) {
-    case 'one':
-      return order.slice(0, 1);
-    case 'minority':
-      return order.slice(0, Math.max(1, Math.floor((n - 1) / 2)));
-    case 'majority':
-      return order.slice(0, Math.floor(n / 2) + 1);
-    case 'all':
-      return [...order].sort((a, b) => a - b);
     case 'leader':
       return withMode('leader').slice(0, 1);
     case 'follower':
       return withMode('follower').slice(0, 1);
-    case 'followers':
+    default:
       return withMode('follower');
   }
 }

@@ -204,9 +204,18 @@ export class DockerRuntime implements NodeRuntime {
 
   async kill(node: EnsembleNode): Promise<void> {
     const container = this.container(node);
-    const info = await container.inspect();
-    if (info.State.Paused) await container.unpause();
-    if (info.State.Running) await container.kill({ signal: 'SIGKILL' });
+    // SIGKILL first, no inspect before it: a kill timed from a log line (an `on` step, sync-kill)
+    // cannot spare the round trip. Docker refuses to kill a paused container (resumed, then
+    // killed); one that already stopped is dead as asked.
+    try {
+      await container.kill({ signal: 'SIGKILL' });
+    } catch (error) {
+      const info = await container.inspect();
+      if (info.State.Paused) {
+        await container.unpause();
+        await container.kill({ signal: 'SIGKILL' });
+      } else if (info.State.Running) throw error;
+    }
     await container.wait();
   }
 

@@ -165,7 +165,8 @@ export interface Ensemble extends AsyncDisposable {
   clockOffset(id: number): number;
   /** The node that says it is leader, if exactly one running node does. */
   leader(): Promise<number | undefined>;
-  status(): Promise<NodeStatus[]>;
+  /** Every node's status (or only those of `ids`), asked for at once through four-letter words. */
+  status(ids?: readonly number[]): Promise<NodeStatus[]>;
   /** The node's log so far. */
   logs(id: number): Promise<string>;
   /**
