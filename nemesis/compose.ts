@@ -196,17 +196,22 @@ function routed(instances: readonly Instance[], generator: Gen): Nemesis {
   };
 }
 
-/** An `on` step's start: what fired it, and how long after the line's own time the fault had landed. */
+/**
+ * An `on` step's start: what fired it, and how long after the line's own time the fault had
+ * landed (when the fault says, e.g. a kill's signal; else when its op completed).
+ */
 function withPhaseDelay(op: GenOp, completion: Awaited<ReturnType<Nemesis['invoke']>>) {
   const phase = (op.value as { phase?: { loggedAt?: number; seenAt: number } } | null)?.phase;
   if (completion.type !== 'ok' || phase === undefined) return completion;
-  const value = typeof completion.value === 'object' && completion.value !== null ? completion.value : {};
+  const value: { landedAt?: unknown } =
+    typeof completion.value === 'object' && completion.value !== null ? completion.value : {};
+  const landedAt = typeof value.landedAt === 'number' ? value.landedAt : Date.now();
   return {
     ...completion,
     value: {
       ...value,
       phase: { ...(op.phaseStep as object), ...phase },
-      delayMs: Date.now() - (phase.loggedAt ?? phase.seenAt),
+      delayMs: landedAt - (phase.loggedAt ?? phase.seenAt),
     },
   };
 }

@@ -18,7 +18,11 @@ export interface FaultFamily {
   targets: TargetKind;
   start: {
     f: string;
-    run: (ensemble: Ensemble, nodes: readonly number[]) => Promise<void>;
+    /**
+     * Starts the fault; may resolve with when it had landed on every node (epoch ms), later than
+     * the call's own end is not (a kill: the engine notices the exit after the signal took effect).
+     */
+    run: (ensemble: Ensemble, nodes: readonly number[]) => Promise<number | void>;
     /** The fault in force, for progress lines ("node 2 killed"). */
     describe: (nodes: readonly number[]) => string;
   };
@@ -38,8 +42,8 @@ export function familyPackage(family: FaultFamily, options: NemesisOptions): Nem
         const resolved = await resolveTargets(ensemble, op.value as TargetPlan);
         // Set before the call: a start that throws half-way (some links cut) must still be stopped.
         hit = resolved.targets;
-        await family.start.run(ensemble, resolved.targets);
-        return { type: 'ok', value: resolved };
+        const landedAt = await family.start.run(ensemble, resolved.targets);
+        return { type: 'ok', value: typeof landedAt === 'number' ? { ...resolved, landedAt } : resolved };
       }
       case family.stop.f: {
         if (hit === undefined) return { type: 'ok', value: { targets: [] } };

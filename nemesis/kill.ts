@@ -17,13 +17,20 @@ export const kill: NemesisEntry = {
       {
         name: 'kill',
         targets: options.settings.killTargets as TargetKind,
-        start: { f: 'kill', run: (e, nodes) => each(nodes, (n) => e.kill(n)), describe: fault('killed') },
+        start: { f: 'kill', run: (e, nodes) => killEach(e, nodes), describe: fault('killed') },
         stop: { f: 'start', run: (e, nodes) => each(nodes, (n) => e.start(n)) },
         heal: { f: 'start-all', run: (e) => startEveryKilled(e) },
       },
       options,
     ),
 };
+
+/** Kills the nodes one by one; resolves with when the last kill had landed (epoch ms). */
+async function killEach(ensemble: Ensemble, nodes: readonly number[]): Promise<number | undefined> {
+  let landedAt: number | undefined;
+  for (const node of nodes) landedAt = (await ensemble.kill(node)) ?? landedAt;
+  return landedAt;
+}
 
 async function each(nodes: readonly number[], act: (node: number) => Promise<void>): Promise<void> {
   for (const node of nodes) await act(node);

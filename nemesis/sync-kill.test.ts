@@ -164,7 +164,7 @@ describe.skipIf(skip)(
         if (r.fired && r.loggedAt !== undefined && r.delayMs !== undefined) delays.push(r.delayMs);
       const within = delays.filter((d) => d <= 100).length;
       console.log(
-        `sync-kill newleader: delays from the line's timestamp to the reaped kill (ms): ${delays.join(', ')}; ${within}/10 within 100 ms`,
+        `sync-kill newleader: delays from the line's timestamp to the landed kill (ms): ${delays.join(', ')}; ${within}/10 within 100 ms`,
       );
       expect(results.every((r) => r.fired)).toBe(true);
       expect(within).toBeGreaterThanOrEqual(8);

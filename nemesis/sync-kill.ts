@@ -155,8 +155,7 @@ export async function syncKill(
     let victim = victimFor(on);
     if (victim === undefined) victim = await ensemble.leader();
     if (victim === undefined) return { line, on, victim: undefined, killedAt: undefined };
-    await ensemble.kill(victim);
-    const killedAt = Date.now();
+    const killedAt = (await ensemble.kill(victim)) ?? Date.now();
     killed(victim);
     return { line, on, victim, killedAt };
   });

@@ -7,7 +7,7 @@
  * carry our labels instead and hygiene.ts sweeps them.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import {
   GenericContainer,
@@ -202,21 +202,16 @@ export class DockerRuntime implements NodeRuntime {
     return container;
   }
 
-  async kill(node: EnsembleNode): Promise<void> {
+  async kill(node: EnsembleNode): Promise<number> {
     const container = this.container(node);
-    // SIGKILL first, no inspect before it: a kill timed from a log line (an `on` step, sync-kill)
-    // cannot spare the round trip. Docker refuses to kill a paused container (resumed, then
-    // killed); one that already stopped is dead as asked.
-    try {
-      await container.kill({ signal: 'SIGKILL' });
-    } catch (error) {
-      const info = await container.inspect();
-      if (info.State.Paused) {
-        await container.unpause();
-        await container.kill({ signal: 'SIGKILL' });
-      } else if (info.State.Running) throw error;
-    }
+    const info = await container.inspect();
+    if (info.State.Paused) await container.unpause();
+    const direct = info.State.Running && killDirectly(info.State.Pid, info.Id);
+    if (info.State.Running && !direct) await container.kill({ signal: 'SIGKILL' });
+    // Our own SIGKILL took effect when sent; the engine's, somewhere before its answer.
+    const landedAt = Date.now();
     await container.wait();
+    return landedAt;
   }
 
   /**
@@ -277,5 +272,24 @@ export class DockerRuntime implements NodeRuntime {
     const ids = [...this.containers.values()].map((c) => c.id);
     if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore', timeout: 20_000 });
     this.containers.clear();
+  }
+}
+
+/**
+ * SIGKILLs a container's first process from the host, when the engine runs on this host and /proc
+ * shows `pid` in the container's cgroup (pids are reused: never signal a stranger). The kernel then
+ * kills every process of the container. The engine's own kill lands its signal 30-55 ms after the
+ * call and answers only once the container is reaped, 150-280 ms (measured on this machine): too
+ * late for a kill timed from a log line, whose window is tens of ms (ZOOKEEPER-4643). False when
+ * the process is not ours to signal (a remote engine, a rootless one): the caller asks the engine.
+ */
+function killDirectly(pid: number, containerId: string): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    if (!readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId)) return false;
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
   }
 }

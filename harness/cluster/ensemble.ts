@@ -281,11 +281,12 @@ class RunningEnsemble implements Ensemble {
     this.states.set(id, 'running');
   }
 
-  async kill(id: number): Promise<void> {
+  async kill(id: number): Promise<number | undefined> {
     this.assertLive();
-    if (this.state(id) === 'killed' || this.state(id) === 'stopped') return;
-    await this.runtime.kill(this.node(id));
+    if (this.state(id) === 'killed' || this.state(id) === 'stopped') return undefined;
+    const landedAt = await this.runtime.kill(this.node(id));
     this.states.set(id, 'killed');
+    return landedAt;
   }
 
   async replaceNode(id: number, source: string): Promise<void> {

@@ -188,10 +188,13 @@ export class LocalRuntime implements NodeRuntime {
     return child.pid;
   }
 
-  async kill(node: EnsembleNode): Promise<void> {
+  async kill(node: EnsembleNode): Promise<number> {
     const pid = this.pid(node);
     killHard(pid);
+    // A SIGKILL takes effect when sent; the exit is noticed later.
+    const landedAt = Date.now();
     await this.reap(node.id, pid);
+    return landedAt;
   }
 
   private async reap(id: number, pid: number): Promise<void> {

@@ -23,7 +23,8 @@ export interface NodeRuntime {
   serverPaths(node: EnsembleNode): ServerPaths;
   /** Starts (first time, or again after kill) the node's server; returns once the process runs. */
   start(node: EnsembleNode): Promise<void>;
-  kill(node: EnsembleNode): Promise<void>;
+  /** SIGKILLs the node; resolves once it is gone, with when the kill had surely landed (epoch ms). */
+  kill(node: EnsembleNode): Promise<number>;
   /** Stops the node (if running) and starts it again from another image or install (optional). */
   replace?(node: EnsembleNode, source: string): Promise<void>;
   pause(node: EnsembleNode): Promise<void>;

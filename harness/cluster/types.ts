@@ -140,8 +140,12 @@ export interface Ensemble extends AsyncDisposable {
   }): Promise<void>;
   /** Starts a killed or stopped node (its data dir is kept). */
   start(id: number): Promise<void>;
-  /** SIGKILL: no shutdown, no flush beyond what fsync already did. */
-  kill(id: number): Promise<void>;
+  /**
+   * SIGKILL: no shutdown, no flush beyond what fsync already did. Resolves once the node is gone,
+   * with when the kill had surely landed (epoch ms; undefined when the node was not running): the
+   * engine notices the exit a while later, and a fault timed from a log line is judged by this.
+   */
+  kill(id: number): Promise<number | undefined>;
   /** Kill then start. */
   restart(id: number): Promise<void>;
   /**
