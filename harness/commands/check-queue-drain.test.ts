@@ -8,32 +8,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkInProcess } from '../../test/check-in-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'zkcheck-queue-drain-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function zkcheck(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'zkcheck', 'check', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const zkcheck = checkInProcess;
 
 function file(name: string, text: string): string {
   const path = join(scratch, name);
