@@ -9,14 +9,14 @@ const LONG_TESTS = [
 const IGNORED = ['node_modules/**', 'dist/**', ...(process.env.ZKCHECK_LONG_TESTS ? [] : LONG_TESTS)];
 
 /**
- * Test files that start ZooKeeper or Docker, or sweep what runs leave: each asks whether a real
- * ensemble can start (to skip outside CI) or touches the machine-wide run records. They run one at
- * a time, after the rest: two ensembles on 2 cores would skew the timed assertions (a kill within
- * 100 ms of a log line, a session that must expire). Found by what they call, so a new such file
- * cannot slip into the parallel group by being forgotten in a list.
+ * Test files that start ZooKeeper, Docker or the fault proxy, or sweep what runs leave. They run
+ * one at a time, after the rest: two ensembles on 2 cores would skew the timed assertions (a kill
+ * within 100 ms of a log line, a session that must expire), and the proxy tests time round trips
+ * through toxics (beside other files, one failed twice). Found by what they call, so a new such
+ * file cannot slip into the parallel group by being forgotten in a list.
  */
 const ENSEMBLE_USE =
-  /\b(skipWithoutDocker|dockerAnswers|javaVersion|standaloneUnavailableReason|startEnsemble|findReapers|listLeftovers|readRunRecords|runsDir|portLockDir)\b/;
+  /\b(skipWithoutDocker|dockerAnswers|javaVersion|standaloneUnavailableReason|startEnsemble|findReapers|listLeftovers|readRunRecords|runsDir|portLockDir|startFaultProxyServer)\b/;
 const ENSEMBLE_TESTS = readdirSync('.', { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && !['node_modules', 'dist', '.git'].includes(entry.name))
   .flatMap((dir) =>
