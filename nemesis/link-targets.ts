@@ -1,36 +1,18 @@
 /**
  * The nodes a target kind picks from a planned order and the status at hand, for link faults
- * that resolve their targets synchronously (a following fault re-resolves on a timer). The same
- * rules as targets.ts, whose own `pick` is private.
+ * that resolve their targets synchronously (a following fault re-resolves on a timer), by
+ * targets.ts's rules.
  */
 import type { NodeStatus } from '../harness/cluster/types.js';
-import { targetsSetting, type TargetKind } from './targets.js';
+import { fixedTargets, pickByRole, targetsSetting, type TargetKind } from './targets.js';
 
 export function pickTargets(
   kind: TargetKind,
   order: readonly number[],
   status: readonly NodeStatus[],
 ): number[] {
-  const n = order.length;
-  const withMode = (mode: string) => order.filter((id) => status.find((s) => s.id === id)?.mode === mode);
-  const picked = ((): number[] => {
-    switch (kind) {
-      case 'one':
-        return order.slice(0, 1);
-      case 'minority':
-        return order.slice(0, Math.max(1, Math.floor((n - 1) / 2)));
-      case 'majority':
-        return order.slice(0, Math.floor(n / 2) + 1);
-      case 'all':
-        return [...order];
-      case 'leader':
-        return withMode('leader').slice(0, 1);
-      case 'follower':
-        return withMode('follower').slice(0, 1);
-      case 'followers':
-        return withMode('follower');
-    }
-  })();
+  const plan = { targets: kind, order: [...order] };
+  const picked = fixedTargets(plan) ?? pickByRole(plan, status);
   if (picked.length === 0) {
     throw new Error(`no ${kind} right now (${status.map((s) => `${s.id}:${s.mode ?? s.error}`).join(', ')})`);
   }

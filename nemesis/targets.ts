@@ -61,7 +61,7 @@ export async function resolveTargets(ensemble: Ensemble, plan: TargetPlan): Prom
  * The nodes a plan hits when it names no role (one, minority, majority, all): known from its order
  * alone, so the fault need not wait for the ensemble's status. Undefined for a role target.
  */
-function fixedTargets(plan: TargetPlan): number[] | undefined {
+export function fixedTargets(plan: TargetPlan): number[] | undefined {
   const { order } = plan;
   const n = order.length;
   switch (plan.targets) {
@@ -96,7 +96,8 @@ function roleIn(status: NodeStatus | undefined): string {
   return 'unknown';
 }
 
-function pickByRole(plan: TargetPlan, status: readonly NodeStatus[]): number[] {
+/** The nodes of a role target (leader, follower, followers) in `status`, in the plan's order. */
+export function pickByRole(plan: TargetPlan, status: readonly NodeStatus[]): number[] {
   const withMode = (mode: string) =>
     plan.order.filter((id) => status.find((s) => s.id === id)?.mode === mode);
   switch (plan.targets) {
