@@ -280,7 +280,11 @@ function scriptNemesis(
     ),
   );
   const describe = steps
-    .map((s) => (s.kind === 'timed' ? `${s.fault}@${s.at}s` : `${s.fault} on ${s.on} of node ${s.node}`))
+    .map((s) =>
+      s.kind === 'timed'
+        ? `${s.fault}@${s.at}s`
+        : `${s.fault} ${s.after > 0 ? `${s.after}s after` : 'on'} ${s.on} of node ${s.node}`,
+    )
     .join(', ');
   return routed(
     instances,
@@ -300,9 +304,13 @@ function scriptNemesis(
         } else {
           phases.push({
             armNs: atNs,
-            start: { ...aimed, phaseStep: { on: step.on, node: step.node } },
+            start: {
+              ...aimed,
+              phaseStep: { on: step.on, node: step.node, ...(step.after > 0 ? { after: step.after } : {}) },
+            },
             stop: stopOp ?? { type: 'log', f: 'log', value: `step ${step.index} has no stop` },
             forNs,
+            afterMs: Math.round(step.after * 1000),
             watch: triggers.get(step.index)!,
           });
         }

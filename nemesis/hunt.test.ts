@@ -65,6 +65,24 @@ describe('huntRun', () => {
       for (const s of schedule) expect(s.at as number).toBeLessThan(30);
     }
   });
+
+  it('faults at once after the marker in about half the runs, 20-300 ms after it in the others', () => {
+    const afters = Array.from({ length: 200 }, (_, i) => {
+      const schedule = huntRun({ seed: 11, runSeconds: 20 }, i + 1).config.nemesisSchedule as Array<
+        Record<string, unknown>
+      >;
+      const values = new Set(schedule.filter((s) => 'on' in s).map((s) => s.after ?? 0));
+      expect(values.size).toBe(1); // one offset per run, for every `on` step
+      return [...values][0] as number;
+    });
+    const atOnce = afters.filter((a) => a === 0).length;
+    expect(atOnce).toBeGreaterThan(70);
+    expect(atOnce).toBeLessThan(130);
+    for (const a of afters.filter((a) => a > 0)) {
+      expect(a).toBeGreaterThanOrEqual(0.02);
+      expect(a).toBeLessThanOrEqual(0.3);
+    }
+  });
 });
 
 const ok = (value: unknown) => ({ process: 'nemesis', type: 'ok', f: 'kill:kill', value });

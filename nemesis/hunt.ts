@@ -14,9 +14,10 @@
  *   leader   the leader is killed; on a node's marker as it syncs with the new leader, that node
  *            or the new leader is killed
  *
- * The schedule has no delay after a marker: an `on` step's fault lands as soon as the harness has
- * seen the line, and the history records how long after the line's own time (`delayMs`). That
- * measured delay is the offset the coverage reports.
+ * Half the runs fault as soon as the harness has seen the marker line; the other half wait a drawn
+ * `after` of 20-300 ms first (the same for every `on` step of the run), so the windows later in a
+ * sync are tried too. The history records how long after the line's own time the fault landed
+ * (`delayMs`): that measured delay is the offset the coverage reports.
  */
 import type { TestConfig } from '../harness/config.js';
 import { fork, nextFloat, nextInt, rngFromSeed, type Rng } from '../harness/generator/rng.js';
@@ -110,6 +111,7 @@ function drawer(start: Rng) {
     return x;
   };
   return {
+    float,
     /** Uniform in [lo, hi), rounded to 0.1 s (schedules read better). */
     seconds: (lo: number, hi: number): number => Math.round((lo + float() * (hi - lo)) * 10) / 10,
     int: (n: number): number => {
@@ -142,12 +144,23 @@ export function huntRun(options: HuntOptions, n: number): HuntRun {
     [order[i], order[j]] = [order[j], order[i]];
   }
   const [x, y, z] = order;
+  // ZOOKEEPER-4643's window is the first tens of ms after NEWLEADER: half the runs aim there.
+  const after = d.int(2) === 0 ? 0 : Math.round((0.02 + 0.28 * d.float()) * 100) / 100;
   const steps: Array<Record<string, unknown>> = [];
   const tries: HuntTry[] = [];
   const onStep = (at: number, targets: number[] | 'leader', fault: string, hold: number): void => {
-    steps.push({ on: marker, node: x, at, fault: 'kill', targets, for: hold });
+    steps.push({
+      on: marker,
+      node: x,
+      at,
+      ...(after > 0 ? { after } : {}),
+      fault: 'kill',
+      targets,
+      for: hold,
+    });
     tries.push({ step: steps.length, marker, node: x, fault });
   };
+  const on = after > 0 ? `${after * 1000} ms after` : 'on';
   let describe: string;
   if (template === 'lag') {
     const at = d.seconds(1, 0.2 * T);
@@ -159,7 +172,7 @@ export function huntRun(options: HuntOptions, n: number): HuntRun {
     if (victim === 0) onStep(at + 0.5, [x], 'kill self', hold);
     else if (victim === 1) onStep(at + 0.5, 'leader', 'kill leader', hold);
     else onStep(at + 0.5, [y], 'kill other', hold);
-    describe = `kill n${x} ${at}s+${down}s, ${tries[0].fault} on ${marker} of n${x}`;
+    describe = `kill n${x} ${at}s+${down}s, ${tries[0].fault} ${on} ${marker} of n${x}`;
   } else if (template === 'two-down') {
     const at = d.seconds(1, 0.15 * T);
     const down = d.seconds(0.2 * T, 0.3 * T);
@@ -179,7 +192,7 @@ export function huntRun(options: HuntOptions, n: number): HuntRun {
     steps.push({ at: yAt, fault: 'kill', targets: [y], for: round1(at + down + after(y) - yAt) });
     onStep(at + down - 0.1, [x], 'kill self', after(x));
     onStep(at + down - 0.1, [z], 'kill other', after(z));
-    describe = `kill n${x} ${at}s+${down}s, kill n${y} before it returns, kill n${x}+n${z} on ${marker} of n${x}, back: ${back.map((id) => `n${id}`).join(',')}`;
+    describe = `kill n${x} ${at}s+${down}s, kill n${y} before it returns, kill n${x}+n${z} ${on} ${marker} of n${x}, back: ${back.map((id) => `n${id}`).join(',')}`;
   } else {
     const at = d.seconds(1, 0.3 * T);
     const down = d.seconds(0.2 * T, 0.4 * T);
@@ -187,7 +200,7 @@ export function huntRun(options: HuntOptions, n: number): HuntRun {
     const hold = d.seconds(1, 0.2 * T);
     if (d.int(2) === 0) onStep(at + 0.1, [x], 'kill self', hold);
     else onStep(at + 0.1, 'leader', 'kill leader', hold);
-    describe = `kill leader ${at}s+${down}s, ${tries[0].fault} on ${marker} of n${x}`;
+    describe = `kill leader ${at}s+${down}s, ${tries[0].fault} ${on} ${marker} of n${x}`;
   }
   return {
     n,

@@ -192,6 +192,12 @@ describe('scripted schedules: checked before anything starts', () => {
     expect(scheduleError([{ on: 'elected', node: 2, fault: 'kill' }])).toMatch(
       /^nemesisSchedule step 1: on: expected a sync phase \(diff, snap, .*\), got "elected"$/,
     );
+    expect(scheduleError([{ on: 'diff', node: 2, fault: 'kill', after: -0.1 }])).toBe(
+      'nemesisSchedule step 1: after: expected seconds >= 0, got -0.1',
+    );
+    expect(scheduleError([{ at: 5, fault: 'kill', for: 2, after: 1 }])).toBe(
+      'nemesisSchedule step 1: after: unknown field (a step has at, fault, targets, for)',
+    );
     expect(scheduleError([])).toBe('nemesisSchedule: expected a non-empty list of steps');
     // A list of 2 of 5 nodes is a minority; 4 of 5 matches no kind that picks a plan's first nodes.
     expect(
@@ -213,7 +219,17 @@ describe('scripted schedules: checked before anything starts', () => {
     ).toEqual([
       { kind: 'timed', index: 1, fault: 'kill', at: 0, for: 3, targets: 'majority' },
       { kind: 'timed', index: 2, fault: 'pause', at: 1.5, for: 1, targets: [2] },
-      { kind: 'phase', index: 3, fault: 'kill', at: 0, for: 10, on: 'newleader', node: 3, targets: [3] },
+      {
+        kind: 'phase',
+        index: 3,
+        fault: 'kill',
+        at: 0,
+        for: 10,
+        on: 'newleader',
+        node: 3,
+        after: 0,
+        targets: [3],
+      },
       { kind: 'timed', index: 4, fault: 'partition-halves', at: 2, for: 4 },
     ]);
   });
@@ -331,6 +347,28 @@ describe('scripted schedules: played in time order on the nemesis thread', () =>
     ]);
     expect(restarts).toBe(2);
     expect(fake.state(2)).toBe('running');
+  });
+
+  it("fires an on step with `after` that long after its line, and records the step's offset", async () => {
+    const fake = new FakeEnsemble(3);
+    fake.onStart = (id) => fake.log(id, `2026-12-05 INFO [QuorumPeer] - Learner received NEWLEADER message`);
+    const schedule = parseSchedule(
+      [
+        { at: 2, fault: 'kill', targets: [2], for: 3 },
+        { on: 'newleader', node: 2, fault: 'kill', for: 4, after: 1.5 },
+      ],
+      LIMITS,
+    );
+    const ops = await play('kill', fake, { schedule }, 20);
+    const fired = ops.find((o) => (o.done as { phase?: unknown } | null)?.phase !== undefined)!;
+    expect(fired.done).toMatchObject({ phase: { on: 'newleader', node: 2, after: 1.5 } });
+    // Started at 5, its line seen then; the kill 1.5 s later (on the run's clock), the start 4 s on.
+    expect(ops.filter((o) => o.f !== 'kill:start-all').map((o) => [o.f, o.t])).toEqual([
+      ['kill:kill', 2],
+      ['kill:start', 5],
+      ['kill:kill', 6.5],
+      ['kill:start', 10.5],
+    ]);
   });
 });
 

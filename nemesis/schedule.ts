@@ -6,17 +6,20 @@
  *
  *   {at: 10, fault: "kill", targets: [2], for: 5}          kill node 2 at 10 s, start it at 15 s
  *   {on: "newleader", node: 2, fault: "kill", for: 5}      kill node 2 when it logs NEWLEADER
+ *   {on: "diff", node: 3, after: 0.08, fault: "kill"}      kill node 3 80 ms after its DIFF line
  *
  * `at` and `for` are seconds (`at` from the start of the run; an `on` step's `at` is when it is
- * armed, default 0, and its `for` defaults to --nemesis-duration); `fault` names a registered
+ * armed, default 0, its `after` the seconds from seeing the line to the fault, default 0, and its
+ * `for` defaults to --nemesis-duration); `fault` names a registered
  * family; `targets` is a target kind (one, minority, majority, all, leader, follower, followers)
  * or a list of node ids, and defaults to the family's own (an `on` step's: its node). Every step
  * is checked before anything starts; a bad one is one line naming the step and the field.
  *
  * Each step is its own instance of its family, so steps may overlap, even of one family. An `on`
  * step fires once: when its phase's line appears (sync-kill.ts's SYNC_PHASES: the node's own log
- * for learner phases, the leaders' for `sending-*`), its fault starts at once, recorded with the
- * line and how many ms after the line's own timestamp the fault had landed (`phase`, `delayMs`).
+ * for learner phases, the leaders' for `sending-*`), its fault starts at once (or `after` seconds
+ * later), recorded with the line and how many ms after the line's own timestamp the fault had
+ * landed (`phase`, `delayMs`).
  *
  * A storm plays every chosen family at once, each its own seeded sequence of quiet gaps (uniform
  * in [0, 2 x interval)) and faults (uniform in [0.5, 1.5] x duration), so faults overlap.
@@ -56,6 +59,8 @@ export interface PhaseStep extends StepBase {
   on: string;
   /** The syncing node whose phase arms the fault. */
   node: number;
+  /** Seconds from seeing the line to starting the fault (0: at once). */
+  after: number;
 }
 
 export type ScheduleStep = TimedStep | PhaseStep;
@@ -72,7 +77,7 @@ export interface ScheduleLimits {
 }
 
 const TIMED_FIELDS = ['at', 'fault', 'targets', 'for'];
-const PHASE_FIELDS = ['on', 'node', 'fault', 'targets', 'for', 'at'];
+const PHASE_FIELDS = ['on', 'node', 'fault', 'targets', 'for', 'at', 'after'];
 
 /** Checks a config's `nemesisSchedule` against the registry and the run; throws one line. */
 export function parseSchedule(raw: unknown, limits: ScheduleLimits): ScheduleStep[] {
@@ -134,6 +139,7 @@ function parseStep(raw: unknown, index: number, limits: ScheduleLimits): Schedul
     ...base,
     on: step.on,
     node: node!,
+    after: seconds('after', 0),
     ...(targets === undefined && targetsKey(entry) !== undefined ? { targets: [node!] } : {}),
   };
 }
@@ -218,7 +224,11 @@ export interface PhaseWatch {
   start: OpSpec;
   stop: OpSpec;
   forNs: number;
+  /** Ms from seeing the line to playing the start. */
+  afterMs: number;
   watch: PhaseTrigger;
+  /** Set once the line is noticed: when to play the start, on the run's clock (ns). */
+  fireAtNs?: number;
 }
 
 /** An `on` step's watch on the logs: armed once its time comes; the first line seen since then. */
@@ -255,7 +265,8 @@ function playing(t0: number, events: readonly TimedOp[], phases: readonly PhaseW
   return generator('timeline', (ctx) => {
     // An armed phase that fired goes first: its fault starts now, its stop joins the events.
     for (const p of phases) if (ctx.time >= t0 + p.armNs) p.watch.arm();
-    const firing = phases.findIndex((p) => p.watch.fired() !== undefined);
+    for (const p of phases) noticeLine(p, ctx.time);
+    const firing = phases.findIndex((p) => p.fireAtNs !== undefined && ctx.time >= p.fireAtNs);
     if (firing >= 0) {
       const watch = phases[firing];
       const line = watch.watch.fired()!;
@@ -275,8 +286,11 @@ function playing(t0: number, events: readonly TimedOp[], phases: readonly PhaseW
     const next = events[0];
     const dueNs = next === undefined ? Infinity : t0 + next.atNs;
     if (phases.length > 0 && dueNs > ctx.time + PHASE_POLL_SECONDS * NS_PER_SECOND) {
-      // Nothing due soon and a phase armed: look again shortly (a sleep is in no history).
-      const res = opOf({ type: 'sleep', f: 'sleep', value: PHASE_POLL_SECONDS }, ctx);
+      // Nothing due soon and a phase armed: look again shortly, or when a seen line's `after`
+      // is up (a sleep is in no history).
+      const waits = phases.flatMap((p) => (p.fireAtNs === undefined ? [] : [p.fireAtNs - ctx.time]));
+      const sleep = Math.min(PHASE_POLL_SECONDS, ...waits.map((ns) => ns / NS_PER_SECOND));
+      const res = opOf({ type: 'sleep', f: 'sleep', value: sleep }, ctx);
       if (res === null || res === 'pending') return res;
       return { op: res.op, gen: playing(t0, events, phases) };
     }
@@ -288,6 +302,17 @@ function playing(t0: number, events: readonly TimedOp[], phases: readonly PhaseW
       gen: playing(t0, events.slice(1), phases),
     };
   });
+}
+
+/**
+ * Once a watch's line is seen, fixes when its fault starts on the run's clock: `after` from when
+ * the line was read, less the real time since (the poll's lag).
+ */
+function noticeLine(p: PhaseWatch, now: number): void {
+  const line = p.watch.fired();
+  if (line === undefined || p.fireAtNs !== undefined) return;
+  const lateMs = Math.max(0, Date.now() - line.seenAt);
+  p.fireAtNs = now + Math.max(0, p.afterMs - lateMs) * 1e6;
 }
 
 function insertSorted(events: readonly TimedOp[], event: TimedOp): TimedOp[] {
