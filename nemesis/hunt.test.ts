@@ -66,6 +66,20 @@ describe('huntRun', () => {
     }
   });
 
+  it('brings the two nodes that were down back first in most two-down runs', () => {
+    const runs = Array.from({ length: 300 }, (_, i) => huntRun({ seed: 4, runSeconds: 20 }, i + 1));
+    const twoDown = runs.filter((r) => r.template === 'two-down');
+    expect(twoDown.length).toBeGreaterThan(120);
+    const staleFirst = twoDown.filter((r) => {
+      const [, x, y] = /kill n(\d) .*kill n(\d) before it returns/.exec(r.describe)!;
+      const back = /back: (.*)$/.exec(r.describe)![1].split(',').slice(0, 2);
+      return new Set(back).size === 2 && back.includes(`n${x}`) && back.includes(`n${y}`);
+    }).length;
+    // 2/3 by design, plus 1/3 of the drawn orders.
+    expect(staleFirst / twoDown.length).toBeGreaterThan(0.65);
+    expect(staleFirst / twoDown.length).toBeLessThan(0.9);
+  });
+
   it('faults at once after the marker in about half the runs, 20-300 ms after it in the others', () => {
     const afters = Array.from({ length: 200 }, (_, i) => {
       const schedule = huntRun({ seed: 11, runSeconds: 20 }, i + 1).config.nemesisSchedule as Array<
