@@ -21,7 +21,7 @@ import { explainClaim } from '../checker/explain/text.js';
 import { counterexamplePages, type Counterexample } from './counterexamples.js';
 import { cutShort as whereCutShort, type CutShort } from './run-end.js';
 import { runStats, selfCheck, type RunStats } from './stats.js';
-import { truncationLines } from './truncations.js';
+import { durabilityStory } from './node-story.js';
 import { dirname } from 'node:path';
 
 export type { Counterexample } from './counterexamples.js';
@@ -64,17 +64,11 @@ export type AnalyzedRun = RunResults & { counterexamples: Counterexample[] };
 export async function analyzeHistoryFile(file: string, options: AnalyzeOptions): Promise<AnalyzedRun> {
   const history = await readHistoryFile(file, { format: 'jsonl' });
   const analyzed = await analyzeHistory(history, file, options);
-  // A run's dir also holds its node logs: a lost write's truncation is in them.
+  // A run's dir also holds its node logs and nemesis.log: a lost write's story is in them.
   const durability = new Set(options.claims.filter((c) => c.checker === 'durability').map((c) => c.name));
   for (const claim of analyzed.claims) {
     if (!durability.has(claim.claim) || claim.valid !== false) continue;
-    const lines = truncationLines(dirname(file));
-    if (lines.length > 0)
-      claim.explanation = [
-        ...(claim.explanation ?? []),
-        'the node logs say (ZooKeeper truncating acknowledged history):',
-        ...lines,
-      ];
+    claim.explanation = [...(claim.explanation ?? []), ...durabilityStory(dirname(file))];
   }
   return analyzed;
 }

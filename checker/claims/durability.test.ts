@@ -83,6 +83,24 @@ describe('durability claim', () => {
     expect(result.evidence?.map((op) => op.invokeIndex)).toEqual([2, 6]);
   });
 
+  it('names each lost write once, with every final read that misses it grouped by what it holds', async () => {
+    const h = history();
+    h.write(0, 1, 1);
+    h.write(1, 2, 2);
+    h.write(1, 3, 3);
+    h.final(1, { value: 1, version: 1 });
+    h.final(2, { value: 1, version: 1 });
+    h.final(3, { value: 2, version: 2 });
+    h.final(2, { value: 1, version: 1 });
+    const result = await verdict(h.ops);
+    expect(result.valid).toBe(false);
+    expect(result.explanation).toEqual([
+      'znode 7: lost write of 2 at version 2, acknowledged at history index 3 (process 1): final reads on node 1 (history index 6), node 2 (history index 8, 12) hold 1 at version 1, an older version',
+      "znode 7: lost write of 3 at version 3, acknowledged at history index 5 (process 1): final reads on node 1 (history index 6), node 2 (history index 8, 12) hold 1 at version 1, an older version; node 3's final read (history index 10) holds 2 at version 2, an older version",
+    ]);
+    expect(result.evidence?.map((op) => op.invokeIndex)).toEqual([2, 4, 6, 8, 10, 12]);
+  });
+
   it('names a lost write when the znode is missing after acknowledged writes', async () => {
     const h = history();
     h.write(0, 1, 1);
@@ -161,7 +179,9 @@ describe('durability claim', () => {
     replaced.finals({ value: 6, version: 1 });
     const lost = await verdict(replaced.ops);
     expect(lost.valid).toBe(false);
-    expect(lost.explanation?.[0]).toMatch(/holds 6 at version 1, another value under the same version$/);
+    expect(lost.explanation).toEqual([
+      'znode 7: lost write of 1 at version 1, acknowledged at history index 1 (process 0): final reads on node 1 (history index 3), node 2 (history index 5), node 3 (history index 7) hold 6 at version 1, another value under the same version',
+    ]);
   });
 
   it('is unknown without acknowledged writes, without final reads, or with a node not read', async () => {

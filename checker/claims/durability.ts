@@ -77,7 +77,7 @@ export const durability: ClaimChecker = (ops, options) => {
   const lines: string[] = [];
   const evidence = new Set<Operation>();
   for (const { z, acks } of judged) {
-    for (const read of z.finals) lostAt(z.key, acks, read, lines, evidence);
+    lostIn(z.key, acks, z.finals, lines, evidence);
     if (z.lastDelete === -Infinity) forks(z, lines, evidence);
   }
 
@@ -205,27 +205,52 @@ function finalLabel(read: FinalRead): string {
   return `node ${read.node}'s final read (history index ${read.op.invokeIndex})`;
 }
 
-/** The acknowledged updates a final read shows lost. */
-function lostAt(key: Key, acks: Ack[], read: FinalRead, lines: string[], evidence: Set<Operation>): void {
+/**
+ * The acknowledged updates the final reads show lost: one line per lost update, naming every
+ * final read that misses it, grouped by what those reads hold (a loss is usually on every node).
+ */
+function lostIn(key: Key, acks: Ack[], finals: FinalRead[], lines: string[], evidence: Set<Operation>): void {
   if (acks.length === 0) return;
-  if (read.state === undefined) {
+  const missing = finals.filter((read) => read.state === undefined);
+  if (missing.length > 0) {
     const newest = acks.reduce((a, b) => (b.version > a.version ? b : a));
     const earlier = acks.length > 1 ? ` (and ${acks.length - 1} earlier acknowledged updates)` : '';
-    lines.push(`znode ${render(key)}: lost ${acked(newest)}${earlier}: ${finalLabel(read)} finds no znode`);
-    evidence.add(newest.op).add(read.op);
-    return;
-  }
-  const { value, version } = read.state;
-  for (const ack of acks) {
-    const older = version < ack.version;
-    const replaced = version === ack.version && render(value) !== render(ack.value);
-    if (!older && !replaced) continue;
     lines.push(
-      `znode ${render(key)}: lost ${acked(ack)}: ${finalLabel(read)} holds ${render(value)} at version ${version}` +
-        (older ? ', an older version' : ', another value under the same version'),
+      `znode ${render(key)}: lost ${acked(newest)}${earlier}: ${readsLabel(missing)} ${missing.length === 1 ? 'finds' : 'find'} no znode`,
     );
-    evidence.add(ack.op).add(read.op);
+    evidence.add(newest.op);
+    for (const read of missing) evidence.add(read.op);
   }
+  for (const ack of acks) {
+    const byFinding = new Map<string, FinalRead[]>();
+    for (const read of finals) {
+      if (read.state === undefined) continue;
+      const { value, version } = read.state;
+      const older = version < ack.version;
+      const replaced = version === ack.version && render(value) !== render(ack.value);
+      if (!older && !replaced) continue;
+      const finding = `${render(value)} at version ${version}, ${older ? 'an older version' : 'another value under the same version'}`;
+      byFinding.set(finding, [...(byFinding.get(finding) ?? []), read]);
+    }
+    if (byFinding.size === 0) continue;
+    const found = [...byFinding].map(
+      ([finding, reads]) => `${readsLabel(reads)} ${reads.length === 1 ? 'holds' : 'hold'} ${finding}`,
+    );
+    lines.push(`znode ${render(key)}: lost ${acked(ack)}: ${found.join('; ')}`);
+    evidence.add(ack.op);
+    for (const reads of byFinding.values()) for (const read of reads) evidence.add(read.op);
+  }
+}
+
+/** "node 2's final read (history index 6)", or for several "final reads on node 1 (history index 5), node 2 (6, 9)". */
+function readsLabel(reads: FinalRead[]): string {
+  if (reads.length === 1) return finalLabel(reads[0]);
+  const byNode = new Map<NodeId, number[]>();
+  for (const read of reads) byNode.set(read.node, [...(byNode.get(read.node) ?? []), read.op.invokeIndex]);
+  const nodes = sortedIds(byNode.keys()).map(
+    (node) => `node ${node} (history index ${byNode.get(node)!.join(', ')})`,
+  );
+  return `final reads on ${nodes.join(', ')}`;
 }
 
 /** Two different values recorded under one version of the znode (final reads are judged by lostAt). */

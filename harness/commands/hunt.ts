@@ -27,6 +27,7 @@ import {
   runCoverage,
   type RunCoverage,
 } from '../../nemesis/hunt.js';
+import { formatRunReport } from '../../results/claims-report.js';
 import { EXIT, UsageError } from './exit.js';
 
 interface HuntFlags {
@@ -152,6 +153,8 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
   const elapsed = () => (Date.now() - started) / 1000;
   const records: HuntRecord[] = [];
   let firstHit: HuntRecord | undefined;
+  /** The hit's broken promises with their whole explanations, printed at the end. */
+  let evidence = '';
   const summary = () => ({
     zookeeper: options.zookeeper,
     seed: options.seed,
@@ -179,10 +182,13 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
   try {
     for (let n = 1; !stopping && firstHit === undefined && elapsed() < options.budgetSeconds; n++) {
       running = true;
-      const record = await oneRun(options, huntDir, n, elapsed());
+      const { evidence: told, ...record } = await oneRun(options, huntDir, n, elapsed());
       running = false;
       records.push(record);
-      if (record.brokenPromises.length > 0) firstHit = record;
+      if (record.brokenPromises.length > 0) {
+        firstHit = record;
+        evidence = told;
+      }
       writeJsonAtomic(join(huntDir, 'hunt.json'), summary());
       out(
         `  ${n}: ${record.workload}, ${record.schedule}: ${record.verdict}${record.brokenPromises.length > 0 ? ` (${record.brokenPromises.join(', ')})` : ''}  ${clock(elapsed())}/${clock(options.budgetSeconds)}\n`,
@@ -201,7 +207,7 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
   out(`  summary: ${join(huntDir, 'hunt.json')}\n`);
   if (firstHit) {
     out(
-      `\nbroken promise in run ${firstHit.n} after ${clock(firstHit.startedAfterSeconds + firstHit.seconds)}: ${firstHit.brokenPromises.join(', ')}\n  run: ${firstHit.dir}\n  replay: ${firstHit.replay}\n`,
+      `\nbroken promise in run ${firstHit.n} after ${clock(firstHit.startedAfterSeconds + firstHit.seconds)}: ${firstHit.brokenPromises.join(', ')}\n  run: ${firstHit.dir}\n  replay: ${firstHit.replay}\n\n${evidence}`,
     );
     return EXIT.invalid;
   }
@@ -213,7 +219,12 @@ async function huntCommand(flags: HuntFlags): Promise<number> {
   return EXIT.valid;
 }
 
-async function oneRun(options: Options, huntDir: string, n: number, at: number): Promise<HuntRecord> {
+async function oneRun(
+  options: Options,
+  huntDir: string,
+  n: number,
+  at: number,
+): Promise<HuntRecord & { evidence: string }> {
   const plan = huntRun({ seed: options.seed, runSeconds: options.runSeconds }, n);
   const configFile = join(huntDir, `run-${n}.json`);
   writeFileSync(configFile, `${JSON.stringify(plan.config, null, 2)}\n`);
@@ -253,6 +264,8 @@ async function oneRun(options: Options, huntDir: string, n: number, at: number):
   }
   const lines: string[] = [];
   const outcome = await runTest(spec, { out: (text) => void lines.push(text), tty: false });
+  if (outcome.results) lines.push(formatRunReport(outcome.results, outcome.paths.dir));
+  if (outcome.error) lines.push(`harness error: ${outcome.error}\n`);
   writeFileSync(join(huntDir, `run-${n}.out`), lines.join(''));
   const dir = outcome.paths.dir;
   let coverage: RunCoverage[] = runCoverage(plan.tries, []);
@@ -279,7 +292,13 @@ async function oneRun(options: Options, huntDir: string, n: number, at: number):
       // A node whose log was not copied shows no marker.
     }
   const results = outcome.results;
-  const broken = (results?.claims ?? []).filter((c) => c.promised && c.valid === false).map((c) => c.claim);
+  const brokenClaims = (results?.claims ?? []).filter((c) => c.promised && c.valid === false);
+  const broken = brokenClaims.map((c) => c.claim);
+  // A hit's whole evidence, for the terminal: each broken promise's full explanation (the lost
+  // writes, the truncations, the timeline of faults and node log lines).
+  const evidence = brokenClaims
+    .map((c) => `  ${c.title}:\n${(c.explanation ?? []).map((line) => `    ${line}\n`).join('')}`)
+    .join('');
   const verdict = !results
     ? 'harness-error'
     : results.valid === true
@@ -295,6 +314,7 @@ async function oneRun(options: Options, huntDir: string, n: number, at: number):
     coverage,
     markersInLogs: markersSeen(logs),
     seconds: seconds(),
+    evidence,
   };
 }
 
