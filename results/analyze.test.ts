@@ -198,7 +198,7 @@ describe('analyzeHistoryFile', () => {
     expect(fromFile.history).toEqual({ file, ops: 8 });
   });
 
-  it("puts the node logs' truncation lines under a broken durability claim", async () => {
+  it("puts the node logs' truncation lines under a broken durability claim, else under the first broken promise", async () => {
     const run = mkdtempSync(join(dir, 'run-'));
     const file = join(run, 'history.jsonl');
     const final = (node: number) => ({ value: 1, version: 1, final: true, node, servers: [1, 2, 3] });
@@ -228,6 +228,21 @@ describe('analyzeHistoryFile', () => {
     expect(durability.valid).toBe(false);
     expect(durability.explanation).toContain(`n3: ${truncating}`);
     expect(durability.explanation?.some((line) => line.startsWith('n1:'))).toBe(false);
+
+    // Without a durability claim, the first broken promise carries the story; the others do not.
+    // (A final read older than an acknowledged write: stale, so only whole-history
+    // linearizability breaks; here it is declared promised, and a second copy of it too.)
+    const strict = OPTIONS.claims
+      .filter((c) => c.name === 'linearizable')
+      .flatMap((c) => [
+        { ...c, promised: true },
+        { ...c, name: 'linearizable-again', promised: true },
+      ]);
+    const withoutDurability = await analyzeHistoryFile(file, { ...OPTIONS, claims: strict, requiredFs: [] });
+    const broken = withoutDurability.claims.filter((c) => c.valid === false && c.promised);
+    expect(broken.map((c) => c.claim)).toEqual(['linearizable', 'linearizable-again']);
+    expect(broken[0].explanation).toContain(`n3: ${truncating}`);
+    for (const claim of broken.slice(1)) expect(claim.explanation).not.toContain(`n3: ${truncating}`);
   });
 });
 

@@ -21,7 +21,7 @@ import { explainClaim } from '../checker/explain/text.js';
 import { counterexamplePages, type Counterexample } from './counterexamples.js';
 import { cutShort as whereCutShort, type CutShort } from './run-end.js';
 import { runStats, selfCheck, type RunStats } from './stats.js';
-import { durabilityStory } from './node-story.js';
+import { nodeStory } from './node-story.js';
 import { dirname } from 'node:path';
 
 export type { Counterexample } from './counterexamples.js';
@@ -64,11 +64,16 @@ export type AnalyzedRun = RunResults & { counterexamples: Counterexample[] };
 export async function analyzeHistoryFile(file: string, options: AnalyzeOptions): Promise<AnalyzedRun> {
   const history = await readHistoryFile(file, { format: 'jsonl' });
   const analyzed = await analyzeHistory(history, file, options);
-  // A run's dir also holds its node logs and nemesis.log: a lost write's story is in them.
+  // A run's dir also holds its node logs and nemesis.log: a broken promise's story is in them
+  // (ZooKeeper truncating its log, the faults around it). It goes under each broken durability
+  // claim, or, when none broke, under the first broken promised claim (lost writes show in other
+  // workloads as ids handed out twice, elements lost, ...).
   const durability = new Set(options.claims.filter((c) => c.checker === 'durability').map((c) => c.name));
-  for (const claim of analyzed.claims) {
-    if (!durability.has(claim.claim) || claim.valid !== false) continue;
-    claim.explanation = [...(claim.explanation ?? []), ...durabilityStory(dirname(file))];
+  const broken = analyzed.claims.filter((c) => c.valid === false && c.promised);
+  const told = broken.filter((c) => durability.has(c.claim));
+  for (const claim of told.length > 0 ? told : broken.slice(0, 1)) {
+    const story = nodeStory(dirname(file));
+    if (story.length > 0) claim.explanation = [...(claim.explanation ?? []), ...story];
   }
   return analyzed;
 }

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { durabilityStory } from './node-story.js';
+import { nodeStory } from './node-story.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -25,7 +25,7 @@ const log = (time: string, id: number, source: string, message: string): string 
   `2026-12-06T${time}+0000 [myid:${id}] - INFO  [QuorumPeer[myid=${id}](plain=127.0.0.1:2000)(secure=disabled):${source}] - ${message}`;
 const at = (time: string): number => Date.parse(`2026-12-06T${time}Z`);
 
-describe('durabilityStory', () => {
+describe('nodeStory', () => {
   it('interleaves faults and node log lines in time order, with versions, truncations and vote epochs', () => {
     const truncating = log(
       '10:00:09.000',
@@ -84,7 +84,7 @@ describe('durabilityStory', () => {
         log('10:00:11.000', 3, 'Learner@721', 'Learner received UPTODATE message'),
       ],
     });
-    expect(durabilityStory(dir)).toEqual([
+    expect(nodeStory(dir)).toEqual([
       'the servers report: n2, n3 zookeeper.version=3.8.0-abc, built on 2024',
       'the node logs say (ZooKeeper truncating acknowledged history):',
       `n3: ${truncating}`,
@@ -104,12 +104,12 @@ describe('durabilityStory', () => {
   it('says nothing without node logs, and gives no timeline without faults', () => {
     const bare = mkdtempSync(join(tmpdir(), 'zkcheck-story-'));
     dirs.push(bare);
-    expect(durabilityStory(bare)).toEqual([]);
+    expect(nodeStory(bare)).toEqual([]);
     const quiet = runDir({
       'nodes/n1.log': [
         log('10:00:00.000', 1, 'Environment@98', 'Server environment:zookeeper.version=3.9.6-x'),
       ],
     });
-    expect(durabilityStory(quiet)).toEqual(['the servers report: n1 zookeeper.version=3.9.6-x']);
+    expect(nodeStory(quiet)).toEqual(['the servers report: n1 zookeeper.version=3.9.6-x']);
   });
 });

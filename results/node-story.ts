@@ -44,7 +44,7 @@ interface Event {
 }
 
 /** Lines to go under a broken durability claim; empty when the dir has no node logs. */
-export function durabilityStory(runDir: string): string[] {
+export function nodeStory(runDir: string): string[] {
   const logs = nodeLogs(runDir);
   if (logs.length === 0) return [];
   const lines: string[] = [];
