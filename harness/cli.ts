@@ -27,8 +27,12 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: (program: Command) => Pro
     load: async (program) => (await import('./commands/serve.js')).registerServeCommand(program),
   },
   {
-    names: ['test-all', 'compare'],
+    names: ['test-all'],
     load: async (program) => (await import('./commands/test-all.js')).registerTestAllCommand(program),
+  },
+  {
+    names: ['compare'],
+    load: async (program) => (await import('./commands/compare.js')).registerCompareCommand(program),
   },
   {
     names: ['hunt'],

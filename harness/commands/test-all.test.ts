@@ -4,7 +4,8 @@
  * ensembles: 2 workloads × 2 nemeses × 2 ZooKeeper versions (local images 3.8.0 and 3.9.6),
  * short runs, while the test kills the first run's containers (found by the run's labels) as they
  * start: that run crashes, the matrix goes on, and it writes the table, matrix.json, a JUnit file
- * (valid against junit-10.xsd) with a suite per run, the summary, and exits 255.
+ * (valid against junit-10.xsd) with a suite per run, the summary, and exits 255. The known-bug
+ * table (--scenarios) for zk-4643 on 3.9.6, one try: clean, as expected, exit 0.
  * Under CI=true nothing skips.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -199,4 +200,51 @@ describe.skipIf(skip)(`zkcheck test-all on docker ensembles${skip ? ` (SKIPPED: 
     expect(md).toMatch(/\| \| 3\.8\.0 \| 3\.9\.6 \|/);
     expect(md).toContain('## zkcheck: 8 runs');
   }, 600_000);
+
+  it('--scenarios zk-4643 on 3.9.6 (fixed), one try: a clean run, the table says as expected, exit 0', async () => {
+    const out = join(store, 'known-bugs');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'test-all',
+        '--scenarios',
+        'zk-4643',
+        '--zookeeper',
+        '3.9.6',
+        '--tries',
+        '1',
+        '--store',
+        store,
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    expect(status, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/^ {2}zk-4643 on 3\.9\.6, try 1\/1: clean {2}\S+$/m);
+    const table = readFileSync(join(out, 'table.txt'), 'utf8').split('\n');
+    expect(table[1].split(/\s{2,}/)).toEqual([
+      'zk-4643',
+      '3.9.6',
+      'clean',
+      '0 of 1',
+      '1 of 1',
+      '0 of 1',
+      'yes',
+    ]);
+    const record = JSON.parse(readFileSync(join(out, 'known-bugs.json'), 'utf8')) as {
+      rows: Array<{ version: string; tries: Array<{ outcome: string; runDir: string }> }>;
+    };
+    const run = record.rows[0].tries[0].runDir;
+    // The try is an ordinary stored run of the scenario on the asked version: valid, 3.9.6.
+    const results = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8')) as { valid: unknown };
+    expect(results.valid).toBe(true);
+    expect(readFileSync(join(run, 'test.json'), 'utf8')).toMatch(/"version": "3\.9\.6/);
+  }, 300_000);
 });

@@ -5,10 +5,11 @@
  * matrix. It prints and writes a verdict table (harness/matrix.ts plans and runs the cells,
  * results/matrix-table.ts lays out the table) and, with --junit / --summary, CI outputs for the
  * whole matrix. Ctrl-C stops the run in progress (its history is still checked) and then the
- * matrix, keeping the table so far.
+ * matrix, keeping the table so far. With --scenarios it runs the known-bug scenarios instead
+ * (known-bugs.ts): a table of bugs reproduced or absent per version.
  */
 import { Command, Option } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ConfigError,
@@ -36,22 +37,16 @@ import {
 import { runTest } from '../runner/run.js';
 import { buildTestSpec, CATALOG } from '../test-spec.js';
 import { writeCiOutputs } from '../../results/ci-outputs.js';
-import { readCiRun } from '../../results/ci-run.js';
 import {
-  compareTable,
-  isMatrix,
   MATRIX_FILE,
-  matrixSide,
   matrixTable,
-  readMatrix,
-  runSide,
-  type CompareSide,
   tableMarkdown,
   tableText,
   type MatrixRecord,
 } from '../../results/matrix-table.js';
-import { readJson, resolveRun, runTimestamp, StoreError, writeJsonAtomic } from '../../results/store.js';
-import { EXIT, UsageError } from './exit.js';
+import { readJson, runTimestamp, StoreError, writeJsonAtomic } from '../../results/store.js';
+import { knownBugsCommand } from './known-bugs.js';
+import { UsageError } from './exit.js';
 
 /** Settings that are axes of the matrix: given as lists, not as one value. */
 const AXES = new Set(['name', 'workload', 'nemesis', 'nodes', 'zookeeper']);
@@ -75,6 +70,11 @@ export function registerTestAllCommand(program: Command, catalog: Catalog = CATA
       collect,
     )
     .option('--nodes <counts>', 'ensemble sizes, comma-separated (repeatable)', collect)
+    .option(
+      '--scenarios <names>',
+      'known-bug scenarios instead of a matrix: known-bugs (all) or names, comma-separated',
+    )
+    .option('--tries <n>', 'with --scenarios: runs per scenario and version (seeds 1..n)', '3')
     .option('--name <name>', 'prefix of every run name (default: the matrix file\'s "name", or matrix)')
     .option('--out <dir>', 'where the table, matrix.json and outputs go (default: <store>/test-all-<time>)')
     .option('--junit <file>', 'JUnit XML for the whole matrix: a suite per run, a case per claim')
@@ -111,69 +111,24 @@ and matrix.json (\`zkcheck compare\` reads it).
 Exit status (Jepsen's test-all): 255 if any run crashed, else 2 if any is unknown (or not run),
 else 1 if any is invalid, else 0; 254 bad flags or matrix file.
 
+Known bugs: --scenarios known-bugs runs every known-bug scenario (\`zkcheck run --help\` lists
+them) --tries times (seeds 1..n) on each version given (default: the versions the scenario declares
+an outcome for) and prints, per scenario and version, in how many tries acknowledged writes were
+lost, in how many the run was clean, and whether that is expected (reproduced at least once where
+the bug is, never where it is fixed). Exit status then: 0 all as expected, 1 one is not, 2 cannot tell.
+
 Examples:
+  zkcheck test-all --scenarios known-bugs --zookeeper 3.8.0,3.9.3,3.9.6 --tries 10
   zkcheck test-all --matrix docs/smoke.json
   zkcheck test-all -w register,set -n none -n partition --zookeeper 3.8.0,3.9.6 --time-limit 30
   zkcheck test-all --matrix docs/qualify.json --junit junit.xml --summary "$GITHUB_STEP_SUMMARY"`,
   );
   command.action(async (flags: Record<string, unknown>) => {
-    process.exitCode = await testAllCommand(flags, catalog);
+    process.exitCode =
+      typeof flags.scenarios === 'string'
+        ? await scenariosCommand(flags, catalog)
+        : await testAllCommand(flags, catalog);
   });
-
-  program
-    .command('compare')
-    .description('two stored runs or two test-all matrices side by side, claim by claim')
-    .argument('<a>', 'a run (dir, test name or "latest") or a test-all dir / matrix.json')
-    .argument('<b>', 'the same, for the other side')
-    .option('--store <dir>', 'where runs are stored', defaultConfig().store)
-    .option('--markdown', 'print the table as markdown')
-    .addHelpText(
-      'after',
-      `
-A column per side and version (A 3.8.0, B 3.9.6), a group of rows per workload × nemesis × nodes,
-a row per claim; a row valid on one side and INVALID on the other is marked << (markdown: bold).
-\`zkcheck serve\` compares runs' charts too (tick two runs, Compare).
-
-Exit status: 0 the table was printed, 254 no such run or matrix.
-
-Examples:
-  zkcheck compare runs/test-all-20261205T190000.000Z runs/test-all-20261205T200000.000Z
-  zkcheck compare register-3.8.0 register-3.9.6`,
-    )
-    .action((a: string, b: string, flags: { store: string; markdown?: boolean }) => {
-      process.exitCode = compareCommand(a, b, flags);
-    });
-}
-
-function sideOf(ref: string, store: string): CompareSide {
-  try {
-    if (isMatrix(ref)) return matrixSide(readMatrix(ref), ref);
-    // A run dir as is (a run that crashed before its first op has test.json but no history).
-    const dir = existsSync(join(ref, 'test.json')) ? ref : resolveRun(ref, store);
-    return runSide(readCiRun(dir), ref);
-  } catch (error) {
-    if (error instanceof StoreError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-function compareCommand(a: string, b: string, flags: { store: string; markdown?: boolean }): number {
-  const sides = [sideOf(a, flags.store), sideOf(b, flags.store)] as const;
-  const table = compareTable(...sides);
-  const legend = sides
-    .map(
-      (side, i) =>
-        `${i === 0 ? 'A' : 'B'}: ${side.kind} ${side.label}${side.kind === 'run' ? ` (${side.cells[0].runDir})` : ''}`,
-    )
-    .join('\n');
-  process.stdout.write(
-    flags.markdown ? `${legend}\n\n${tableMarkdown(table)}` : `${legend}\n\n${tableText(table)}`,
-  );
-  const differing = table.groups.flatMap((g) => g.rows.filter((r) => r.differs)).length;
-  process.stdout.write(
-    differing === 0 ? 'no row differs\n' : `${differing} row${differing === 1 ? '' : 's'} differ (<<)\n`,
-  );
-  return EXIT.valid;
 }
 
 function list(values: unknown): string[] | undefined {
@@ -228,6 +183,25 @@ function coerce(setting: Setting, raw: unknown): string | number | boolean {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** `--scenarios`: the known-bug table (known-bugs.ts) instead of a matrix. */
+function scenariosCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
+  for (const axis of ['matrix', 'workload', 'nemesis', 'nodes'])
+    if (flags[axis] !== undefined)
+      throw new UsageError(`--scenarios: runs each scenario as written; --${axis} does not apply`);
+  const tries = Number(flags.tries);
+  if (!/^\d+$/.test(String(flags.tries)) || tries < 1 || tries > 100)
+    throw new UsageError(
+      `--tries: expected a whole number from 1 to 100, got ${JSON.stringify(flags.tries)}`,
+    );
+  return knownBugsCommand({
+    scenarios: list([flags.scenarios]) ?? [],
+    versions: list(flags.zookeeper),
+    tries,
+    settings: flagsToInput(flags, catalog).settings ?? {},
+    ...(typeof flags.out === 'string' ? { out: flags.out } : {}),
+  });
 }
 
 async function testAllCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
