@@ -71,10 +71,10 @@ export async function analyzeHistoryFile(file: string, options: AnalyzeOptions):
   const durability = new Set(options.claims.filter((c) => c.checker === 'durability').map((c) => c.name));
   const broken = analyzed.claims.filter((c) => c.valid === false && c.promised);
   const told = broken.filter((c) => durability.has(c.claim));
-  for (const claim of told.length > 0 ? told : broken.slice(0, 1)) {
-    const story = nodeStory(dirname(file));
-    if (story.length > 0) claim.explanation = [...(claim.explanation ?? []), ...story];
-  }
+  const story = broken.length > 0 ? nodeStory(dirname(file)) : [];
+  if (story.length > 0)
+    for (const claim of told.length > 0 ? told : broken.slice(0, 1))
+      claim.explanation = [...(claim.explanation ?? []), ...story];
   return analyzed;
 }
 

@@ -36,7 +36,8 @@ describe('nodeStory', () => {
     const dir = runDir({
       'nemesis.log': [
         `2026-12-06T10:00:01.100Z kill:kill {"targets":"one"} -> ok {"targets":[2],"roles":{"2":"follower"},"landedAt":${at('10:00:01.000')}}`,
-        `2026-12-06T10:00:04.100Z kill:kill {"targets":"one"} -> ok {"targets":[2],"roles":{"2":"not-serving"},"landedAt":${at('10:00:04.040')},"phase":{"on":"newleader","node":2},"delayMs":40}`,
+        `2026-12-06T10:00:04.100Z kill:kill {"targets":"one"} -> ok {"targets":[2],"roles":{"2":"not-serving"},"landedAt":${at('10:00:04.040')},"phase":{"on":"newleader","node":2,"line":"2026-12-06T10:00:04.000+0000 [myid:2] - INFO  [x:Learner@737] - Learner received NEWLEADER message"},"delayMs":40}`,
+        `2026-12-06T10:00:04.200Z kill:kill {"targets":"one"} -> ok {"targets":[1],"roles":{"1":"leader"},"landedAt":${at('10:00:04.150')},"phase":{"on":"sending-diff","node":2,"line":"2026-12-06T10:00:03.990+0000 [myid:1] - INFO  [x:LearnerHandler@977] - Sending DIFF zxid=0x10  for peer sid: 2"},"delayMs":160}`,
         '2026-12-06T10:00:05.000Z kill:start {"targets":"one"} -> ok {"targets":[2]}',
         '2026-12-06T10:00:08.000Z kill:start-all null -> ok',
         '2026-12-06T10:00:08.001Z kill:start-all null -> ok',
@@ -92,6 +93,7 @@ describe('nodeStory', () => {
       '  10:00:01.000  fault  kill:kill n2 (follower)',
       '  10:00:04.000  n2     Learner received NEWLEADER message',
       "  10:00:04.040  fault  kill:kill n2 (not-serving), 40 ms after n2's newleader line",
+      "  10:00:04.150  fault  kill:kill n1 (leader), 160 ms after n1's sending-diff line for n2",
       '  10:00:05.000  fault  kill:start n2',
       "  10:00:05.500  n2     New election. My id = 2, proposed zxid=0x1000000e8 (its vote's epoch 0x2)",
       '  10:00:06.000  n2     Peer state changed: leading',

@@ -167,9 +167,16 @@ function describeFault(op: string, status: string, result: Record<string, unknow
     (id) => `n${String(id)}${typeof roles[String(id)] === 'string' ? ` (${String(roles[String(id)])})` : ''}`,
   );
   let text = `${op}${nodes.length > 0 ? ` ${nodes.join(', ')}` : ''}`;
-  const phase = result?.phase as { on?: unknown; node?: unknown } | undefined;
-  if (phase && typeof result?.delayMs === 'number')
-    text += `, ${result.delayMs} ms after n${String(phase.node)}'s ${String(phase.on)} line`;
+  const phase = result?.phase as { on?: unknown; node?: unknown; line?: unknown } | undefined;
+  if (phase && typeof result?.delayMs === 'number') {
+    // A leader-side marker (sending-diff, ...) is in the leader's log, about the node it syncs.
+    const writer = /\[myid:(\d+)\]/.exec(typeof phase.line === 'string' ? phase.line : '')?.[1];
+    const about = String(phase.node);
+    text +=
+      writer === undefined || writer === about
+        ? `, ${result.delayMs} ms after n${about}'s ${String(phase.on)} line`
+        : `, ${result.delayMs} ms after n${writer}'s ${String(phase.on)} line for n${about}`;
+  }
   return status === 'ok' ? text : `${text} (${status})`;
 }
 

@@ -58,6 +58,8 @@ describe('known-bug table', () => {
     expect(knownBugsExitStatus(rows)).toBe(0);
     expect(knownBugsExitStatus([...rows, row('3.9.6', 'clean', ['lost-writes'])])).toBe(1);
     expect(knownBugsExitStatus([...rows, row('3.8.0', 'lost-writes', ['unknown'])])).toBe(2);
+    // Nothing run proves nothing.
+    expect(knownBugsExitStatus([])).toBe(2);
   });
 });
 
@@ -81,6 +83,20 @@ describe('zkcheck test-all --scenarios: bad input', () => {
       ['--scenarios', 'known-bugs', '--tries', '0'],
       /^zkcheck: --tries: expected a whole number from 1 to 100, got "0"\n$/,
     ],
+    [['--scenarios', ''], /^zkcheck: --scenarios: expected known-bugs or scenario names, got none\n$/],
+    [
+      ['--scenarios', 'zk-4643', '--seed', '3'],
+      /^zkcheck: --scenarios: runs each scenario as written; --seed does not apply\n$/,
+    ],
+    [
+      ['--scenarios', 'zk-4643', '--zookeeper', '3.9.6', '--image', 'foo:1'],
+      /^zkcheck: zk-4643 on 3\.9\.6: .*image.*\n$/,
+    ],
+    [
+      ['--scenarios', 'zk-4643', '--sync-kill-phase', 'diff'],
+      /^zkcheck: zk-4643 on 3\.8\.0: .*syncKillPhase.*\n$/,
+    ],
+    [['-w', 'register', '--tries', '5'], /^zkcheck: --tries: only with --scenarios\n$/],
     [
       ['--scenarios', 'known-bugs', '--zookeeper', '3.7.1'],
       /^zkcheck: --zookeeper: unknown release "3\.7\.1" \(known: 3\.8\.0, 3\.9\.3, 3\.9\.6\)\n$/,

@@ -4,11 +4,13 @@
  * another. The table says, per scenario and version, in how many tries the bug showed (the
  * durability claim broke: acknowledged writes lost), in how many the run was clean, and whether
  * that is what the scenario expects there: reproduced at least once on a version it affects,
- * never on a version with the fix. Ctrl-C stops after the try in progress, keeping the table.
+ * never on a version with the fix. Ctrl-C stops the try in progress (runTest tears it down; an
+ * interrupted try is not counted) and starts no other, keeping the table so far.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, defaultConfig, mergeConfig, type TestConfig } from '../config.js';
+import { NemesisError, WorkloadError } from '../runner/spec.js';
 import { KNOWN_ZOOKEEPER_VERSIONS } from '../cluster/versions.js';
 import { runTest } from '../runner/run.js';
 import { buildTestSpec, CATALOG } from '../test-spec.js';
@@ -22,8 +24,8 @@ import {
 import { runTimestamp, writeJsonAtomic } from '../../results/store.js';
 import { EXIT, UsageError } from './exit.js';
 
-/** What one try ended in. */
-export type TryOutcome = 'lost-writes' | 'clean' | 'other-invalid' | 'unknown';
+/** What one try ended in: a crash is the harness's (no verdict), unknown a run that proved nothing. */
+export type TryOutcome = 'lost-writes' | 'clean' | 'other-invalid' | 'unknown' | 'crashed';
 
 export interface KnownBugsRequest {
   /** `known-bugs` (all) or scenario names. */
@@ -41,7 +43,7 @@ export interface KnownBugsRow {
   jira: string;
   version: string;
   expected: ExpectedOutcome | 'not declared';
-  tries: Array<{ seed: number; outcome: TryOutcome; runDir?: string; lost?: number }>;
+  tries: Array<{ seed: number; outcome: TryOutcome; runDir?: string; error?: string }>;
 }
 
 /** Whether a row is what the scenario expects: undefined when the tries cannot say. */
@@ -71,7 +73,7 @@ export function knownBugsTable(rows: readonly KnownBugsRow[]): string {
       row.expected,
       `${count('lost-writes')} of ${n}`,
       `${count('clean')} of ${n}`,
-      `${count('other-invalid') + count('unknown')} of ${n}`,
+      `${count('other-invalid') + count('unknown') + count('crashed')} of ${n}`,
       verdict === undefined ? 'cannot tell' : verdict ? 'yes' : 'NO',
     ];
   });
@@ -86,6 +88,7 @@ export function knownBugsTable(rows: readonly KnownBugsRow[]): string {
 
 /** 0 every row as expected, 1 a row is not, 2 a row cannot tell. */
 export function knownBugsExitStatus(rows: readonly KnownBugsRow[]): number {
+  if (rows.length === 0) return EXIT.unknown;
   const verdicts = rows.map(asExpected);
   if (verdicts.includes(false)) return EXIT.invalid;
   if (verdicts.includes(undefined)) return EXIT.unknown;
@@ -93,6 +96,8 @@ export function knownBugsExitStatus(rows: readonly KnownBugsRow[]): number {
 }
 
 function chosenScenarios(names: string[]): Scenario[] {
+  if (names.length === 0)
+    throw new UsageError('--scenarios: expected known-bugs or scenario names, got none');
   if (names.length === 1 && names[0] === 'known-bugs') return [...SCENARIOS];
   try {
     return names.map((name) => findScenario(name));
@@ -110,13 +115,9 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
       throw new UsageError(
         `--zookeeper: unknown release ${JSON.stringify(version)} (known: ${KNOWN_ZOOKEEPER_VERSIONS.join(', ')})`,
       );
+  if (request.versions !== undefined && request.versions.length === 0)
+    throw new UsageError('--zookeeper: expected versions, comma-separated, got none');
   const store = request.settings.store ?? defaultConfig().store;
-  const outDir = resolve(request.out ?? join(store, `known-bugs-${runTimestamp(new Date())}`));
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`--out: cannot create ${outDir} (${(error as Error).message})`);
-  }
   const rows: KnownBugsRow[] = scenarios.flatMap((scenario) =>
     (request.versions ?? Object.keys(scenario.expected)).map((version) => ({
       scenario: scenario.name,
@@ -126,6 +127,15 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
       tries: [],
     })),
   );
+  // Every try's config is built before anything starts: a setting the scenario's run refuses
+  // (--image beside --zookeeper, a family's flag it does not use) is the user's, exit 254.
+  for (const row of rows) tryConfig(row, 1, request.settings);
+  const outDir = resolve(request.out ?? join(store, `known-bugs-${runTimestamp(new Date())}`));
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--out: cannot create ${outDir} (${(error as Error).message})`);
+  }
   const out = (text: string) => process.stdout.write(text);
   out(
     `zkcheck test-all --scenarios: ${rows.length} scenario x version rows, ${request.tries} tries each, one run at a time\n  table in ${outDir}\n`,
@@ -147,10 +157,15 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
     for (const row of rows)
       for (let seed = 1; seed <= request.tries && !stopped; seed++) {
         const result = await oneTry(row, seed, request.settings);
+        if (result === 'interrupted') {
+          stopped = true;
+          break;
+        }
         row.tries.push(result);
         save();
+        const why = result.error === undefined ? '' : ` (${result.error})`;
         out(
-          `  ${row.scenario} on ${row.version}, try ${seed}/${request.tries}: ${result.outcome}${result.lost !== undefined ? ` (${result.lost} acknowledged updates lost)` : ''}  ${result.runDir ?? ''}\n`,
+          `  ${row.scenario} on ${row.version}, try ${seed}/${request.tries}: ${result.outcome}${why}  ${result.runDir ?? ''}\n`,
         );
       }
   } finally {
@@ -161,27 +176,33 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
   return knownBugsExitStatus(rows);
 }
 
+/** The run config of one try: the scenario, the settings flags over it, the version and seed. */
+function tryConfig(row: KnownBugsRow, seed: number, settings: Partial<TestConfig>) {
+  const base = scenarioConfig(row.scenario);
+  const file = { ...base, ...settings, settings: { ...base.settings, ...settings.settings } };
+  try {
+    const config = mergeConfig(file, { zookeeper: row.version, seed }, CATALOG);
+    return buildTestSpec(config, CATALOG);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof NemesisError || error instanceof WorkloadError)
+      throw new UsageError(`${row.scenario} on ${row.version}: ${error.message}`);
+    throw error;
+  }
+}
+
 async function oneTry(
   row: KnownBugsRow,
   seed: number,
   settings: Partial<TestConfig>,
-): Promise<KnownBugsRow['tries'][number]> {
-  const base = scenarioConfig(row.scenario);
-  const file = { ...base, ...settings, settings: { ...base.settings, ...settings.settings } };
-  const config = mergeConfig(file, { zookeeper: row.version, seed }, CATALOG);
-  const outcome = await runTest(buildTestSpec(config, CATALOG), { tty: false, out: () => undefined });
+): Promise<KnownBugsRow['tries'][number] | 'interrupted'> {
+  const outcome = await runTest(tryConfig(row, seed, settings), { tty: false, out: () => undefined });
+  if (outcome.aborted) return 'interrupted';
   const results = outcome.results;
   const runDir = outcome.paths.dir;
-  if (!results) return { seed, outcome: 'unknown', runDir };
-  const durability = results.claims.find((c) => c.method === 'durability' && c.valid === false);
-  if (durability) {
-    // One explanation line per lost update (a missing znode's line stands for several), and the
-    // count of lines left out ("... and N more").
-    const lines = durability.explanation ?? [];
-    const named = lines.filter((line) => /^znode .*: lost /.test(line)).length;
-    const more = lines.map((line) => /^\.\.\. and (\d+) more/.exec(line)).find((m) => m !== null);
-    return { seed, outcome: 'lost-writes', runDir, lost: named + (more ? Number(more[1]) : 0) };
-  }
+  if (outcome.error !== undefined || !results)
+    return { seed, outcome: 'crashed', runDir, error: outcome.error ?? 'the run has no results' };
+  if (results.claims.some((c) => c.method === 'durability' && c.valid === false))
+    return { seed, outcome: 'lost-writes', runDir };
   if (results.valid === true) return { seed, outcome: 'clean', runDir };
   if (results.valid === false) return { seed, outcome: 'other-invalid', runDir };
   return { seed, outcome: 'unknown', runDir };

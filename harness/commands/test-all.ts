@@ -74,9 +74,12 @@ export function registerTestAllCommand(program: Command, catalog: Catalog = CATA
       '--scenarios <names>',
       'known-bug scenarios instead of a matrix: known-bugs (all) or names, comma-separated',
     )
-    .option('--tries <n>', 'with --scenarios: runs per scenario and version (seeds 1..n)', '3')
+    .option('--tries <n>', 'with --scenarios: runs per scenario and version, seeds 1..n (default 3)')
     .option('--name <name>', 'prefix of every run name (default: the matrix file\'s "name", or matrix)')
-    .option('--out <dir>', 'where the table, matrix.json and outputs go (default: <store>/test-all-<time>)')
+    .option(
+      '--out <dir>',
+      'where the table, matrix.json and outputs go (default: <store>/test-all-<time>; with --scenarios, known-bugs-<time>)',
+    )
     .option('--junit <file>', 'JUnit XML for the whole matrix: a suite per run, a case per claim')
     .option(
       '--summary <file>',
@@ -187,14 +190,14 @@ function coerce(setting: Setting, raw: unknown): string | number | boolean {
 
 /** `--scenarios`: the known-bug table (known-bugs.ts) instead of a matrix. */
 function scenariosCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
-  for (const axis of ['matrix', 'workload', 'nemesis', 'nodes'])
-    if (flags[axis] !== undefined)
-      throw new UsageError(`--scenarios: runs each scenario as written; --${axis} does not apply`);
-  const tries = Number(flags.tries);
-  if (!/^\d+$/.test(String(flags.tries)) || tries < 1 || tries > 100)
-    throw new UsageError(
-      `--tries: expected a whole number from 1 to 100, got ${JSON.stringify(flags.tries)}`,
-    );
+  // A scenario fixes its workload, faults and size; its tries are seeds 1..n; no JUnit or summary.
+  for (const flag of ['matrix', 'workload', 'nemesis', 'nodes', 'seed', 'name', 'junit', 'summary'])
+    if (flags[flag] !== undefined)
+      throw new UsageError(`--scenarios: runs each scenario as written; --${flag} does not apply`);
+  const raw = flags.tries ?? '3';
+  const tries = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || tries < 1 || tries > 100)
+    throw new UsageError(`--tries: expected a whole number from 1 to 100, got ${JSON.stringify(raw)}`);
   return knownBugsCommand({
     scenarios: list([flags.scenarios]) ?? [],
     versions: list(flags.zookeeper),
@@ -205,6 +208,7 @@ function scenariosCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
 }
 
 async function testAllCommand(flags: Record<string, unknown>, catalog: Catalog): Promise<number> {
+  if (flags.tries !== undefined) throw new UsageError('--tries: only with --scenarios');
   let plan: MatrixPlan;
   try {
     const file = typeof flags.matrix === 'string' ? loadMatrixFile(flags.matrix, catalog) : {};
