@@ -101,6 +101,21 @@ describe('durability claim', () => {
     expect(result.evidence?.map((op) => op.invokeIndex)).toEqual([2, 4, 6, 8, 10, 12]);
   });
 
+  it('folds consecutive lost writes that the same final reads miss the same way into one line', async () => {
+    const h = history();
+    h.write(0, 1, 1);
+    h.write(1, 2, 2);
+    h.write(0, 3, 3);
+    h.write(1, 4, 4);
+    h.finals({ value: 1, version: 1 });
+    const result = await verdict(h.ops);
+    expect(result.valid).toBe(false);
+    expect(result.explanation).toEqual([
+      'znode 7: lost 3 acknowledged updates, versions 2 to 4, the first write of 2 at version 2, acknowledged at history index 3 (process 1), the last write of 4 at version 4, acknowledged at history index 7 (process 1): final reads on node 1 (history index 8), node 2 (history index 10), node 3 (history index 12) hold 1 at version 1, an older version',
+    ]);
+    expect(result.evidence?.map((op) => op.invokeIndex)).toEqual([2, 4, 6, 8, 10, 12]);
+  });
+
   it('names a lost write when the znode is missing after acknowledged writes', async () => {
     const h = history();
     h.write(0, 1, 1);

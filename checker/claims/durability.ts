@@ -221,6 +221,19 @@ function lostIn(key: Key, acks: Ack[], finals: FinalRead[], lines: string[], evi
     evidence.add(newest.op);
     for (const read of missing) evidence.add(read.op);
   }
+  // Consecutive lost updates that the same final reads miss in the same way (usually every
+  // update after the point a node truncated to) make one line, so the reader sees the span.
+  let run: { found: string; acks: Ack[] } | undefined;
+  const flush = (): void => {
+    if (!run) return;
+    const [first, last] = [run.acks[0], run.acks[run.acks.length - 1]];
+    lines.push(
+      run.acks.length === 1
+        ? `znode ${render(key)}: lost ${acked(first)}: ${run.found}`
+        : `znode ${render(key)}: lost ${run.acks.length} acknowledged updates, versions ${first.version} to ${last.version}, the first ${acked(first)}, the last ${acked(last)}: ${run.found}`,
+    );
+    run = undefined;
+  };
   for (const ack of acks) {
     const byFinding = new Map<string, FinalRead[]>();
     for (const read of finals) {
@@ -232,14 +245,20 @@ function lostIn(key: Key, acks: Ack[], finals: FinalRead[], lines: string[], evi
       const finding = `${render(value)} at version ${version}, ${older ? 'an older version' : 'another value under the same version'}`;
       byFinding.set(finding, [...(byFinding.get(finding) ?? []), read]);
     }
-    if (byFinding.size === 0) continue;
-    const found = [...byFinding].map(
-      ([finding, reads]) => `${readsLabel(reads)} ${reads.length === 1 ? 'holds' : 'hold'} ${finding}`,
-    );
-    lines.push(`znode ${render(key)}: lost ${acked(ack)}: ${found.join('; ')}`);
+    if (byFinding.size === 0) {
+      flush();
+      continue;
+    }
+    const found = [...byFinding]
+      .map(([finding, reads]) => `${readsLabel(reads)} ${reads.length === 1 ? 'holds' : 'hold'} ${finding}`)
+      .join('; ');
+    if (run?.found !== found) flush();
+    run ??= { found, acks: [] };
+    run.acks.push(ack);
     evidence.add(ack.op);
     for (const reads of byFinding.values()) for (const read of reads) evidence.add(read.op);
   }
+  flush();
 }
 
 /** "node 2's final read (history index 6)", or for several "final reads on node 1 (history index 5), node 2 (6, 9)". */
