@@ -25,17 +25,19 @@ const SHOWN_TRUNCATIONS = 10;
 const HEAD = 30;
 const TAIL = 50;
 
-/** Node log lines worth a place in the timeline (besides the sync markers). */
+/** Node log lines worth a place in the timeline. */
 const STORY_LINES: readonly RegExp[] = [
   /Starting quorum peer/,
   /New election\. My id = /,
   /Peer state changed: (leading|following|looking)$/,
-  TRUNCATING,
-  ...Object.values(SYNC_PHASES).map((phase) => phase.pattern(0)),
-].map((pattern) =>
-  // The leader's markers name a peer sid; any sid counts here.
-  pattern.source.includes('for peer sid') ? /Sending (DIFF|TRUNC) zxid=0x\w+ +for peer sid/ : pattern,
-);
+  // The sync markers (nemesis/sync-kill.ts): the learner's own lines (truncation among them)...
+  ...Object.values(SYNC_PHASES)
+    .filter((phase) => phase.logOf === 'learner')
+    .map((phase) => phase.pattern(0)),
+  // ...and the leader's, for whichever peer it syncs (its patterns there name one sid).
+  /Sending (DIFF|TRUNC) zxid=0x\w+ +for peer sid/,
+  SYNC_PHASES['sending-snap'].pattern(0),
+];
 
 interface Event {
   at: number;
