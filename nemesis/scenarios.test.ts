@@ -97,6 +97,15 @@ describe('scenario catalogue', () => {
     expect(scenarioConfig('zk-4643').timeLimit).toBe(45);
   });
 
+  it('lays a config file or per-try settings over the scenario: keys replace, plug-in settings join', () => {
+    const base = findScenario('zk-4643').config;
+    const over = scenarioConfig('zk-4643', { timeLimit: 60, settings: { recovery: 9 } });
+    expect(over.timeLimit).toBe(60);
+    expect(over.nemesisSchedule).toEqual(base.nemesisSchedule);
+    expect(over.settings).toEqual({ ...base.settings, recovery: 9 });
+    expect(scenarioConfig('zk-4643', { nemesisSchedule: [] }).nemesisSchedule).toEqual([]);
+  });
+
   it('refuses an unknown name in one line that lists the known ones', () => {
     expect(() => scenarioConfig('zk-1')).toThrow(ConfigError);
     expect(() => scenarioConfig('zk-1')).toThrow(

@@ -93,9 +93,13 @@ export function findScenario(name: string): Scenario {
   return scenario;
 }
 
-/** A scenario's config, a fresh copy: the base a config file and flags override. */
-export function scenarioConfig(name: string): Partial<TestConfig> {
-  return structuredClone(findScenario(name).config) as Partial<TestConfig>;
+/**
+ * A scenario's config, a fresh copy, with `over` (a config file's content, or settings given for
+ * every try) laid over it: its keys replace the scenario's, its plug-in settings join them.
+ */
+export function scenarioConfig(name: string, over: Partial<TestConfig> = {}): Partial<TestConfig> {
+  const base = structuredClone(findScenario(name).config) as Partial<TestConfig>;
+  return { ...base, ...over, settings: { ...base.settings, ...over.settings } };
 }
 
 /** One line per scenario, for `run --help`. */

@@ -178,8 +178,7 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
 
 /** The run config of one try: the scenario, the settings flags over it, the version and seed. */
 function tryConfig(row: KnownBugsRow, seed: number, settings: Partial<TestConfig>) {
-  const base = scenarioConfig(row.scenario);
-  const file = { ...base, ...settings, settings: { ...base.settings, ...settings.settings } };
+  const file = scenarioConfig(row.scenario, settings);
   try {
     const config = mergeConfig(file, { zookeeper: row.version, seed }, CATALOG);
     return buildTestSpec(config, CATALOG);

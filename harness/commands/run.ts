@@ -220,8 +220,7 @@ async function runCommand(flags: Record<string, unknown>, catalog: Catalog): Pro
   try {
     const own = typeof flags.config === 'string' ? await loadConfigFile(flags.config, catalog) : {};
     // A scenario sits between the defaults and the config file (which may replace its schedule).
-    const scenario = typeof flags.scenario === 'string' ? scenarioConfig(flags.scenario) : {};
-    const file = { ...scenario, ...own, settings: { ...scenario.settings, ...own.settings } };
+    const file = typeof flags.scenario === 'string' ? scenarioConfig(flags.scenario, own) : own;
     const config = mergeConfig(file, flagsToConfig(flags, catalog), catalog);
     spec = buildTestSpec(config, catalog); // settings errors surface before anything starts
     // A store or --zk-home a run cannot use is the user's to fix: say so before a run dir exists.
