@@ -99,7 +99,7 @@ describe('zkcheck test-all --scenarios: bad input', () => {
     [['-w', 'register', '--tries', '5'], /^zkcheck: --tries: only with --scenarios\n$/],
     [
       ['--scenarios', 'known-bugs', '--zookeeper', '3.7.1'],
-      /^zkcheck: --zookeeper: unknown release "3\.7\.1" \(known: 3\.8\.0, 3\.9\.3, 3\.9\.6\)\n$/,
+      /^zkcheck: --zookeeper: unknown ZooKeeper version "3\.7\.1": zkcheck builds 3\.8\.0, 3\.9\.3, 3\.9\.6\n$/,
     ],
   ])('%j: one line, exit 254, nothing started', (args, message) => {
     const result = zkcheck(args);

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, defaultConfig, mergeConfig, type TestConfig } from '../config.js';
 import { NemesisError, WorkloadError } from '../runner/spec.js';
-import { KNOWN_ZOOKEEPER_VERSIONS } from '../cluster/versions.js';
+import { KNOWN_ZOOKEEPER_VERSIONS, UnknownZooKeeperVersionError } from '../cluster/versions.js';
 import { runTest } from '../runner/run.js';
 import { buildTestSpec, CATALOG } from '../test-spec.js';
 import {
@@ -112,9 +112,7 @@ export async function knownBugsCommand(request: KnownBugsRequest): Promise<numbe
   const scenarios = chosenScenarios(request.scenarios);
   for (const version of request.versions ?? [])
     if (!KNOWN_ZOOKEEPER_VERSIONS.includes(version))
-      throw new UsageError(
-        `--zookeeper: unknown release ${JSON.stringify(version)} (known: ${KNOWN_ZOOKEEPER_VERSIONS.join(', ')})`,
-      );
+      throw new UsageError(`--zookeeper: ${new UnknownZooKeeperVersionError(version).message}`);
   if (request.versions !== undefined && request.versions.length === 0)
     throw new UsageError('--zookeeper: expected versions, comma-separated, got none');
   const store = request.settings.store ?? defaultConfig().store;
