@@ -14,6 +14,13 @@
 import { historySource } from './source.js';
 import { HistoryError, type History, type Operation } from './types.js';
 
+/** Why a history proves nothing whatever the claims say (no op at all, none succeeded), or undefined. */
+export function nothingChecked(ops: readonly Operation[]): string | undefined {
+  if (ops.length === 0) return 'the history has no operations: nothing was checked';
+  if (!ops.some((op) => op.status === 'ok')) return 'no operation succeeded: nothing was checked';
+  return undefined;
+}
+
 export function toOperations(history: History): Operation[] {
   const paired: (Operation | null)[] = [];
   const open = new Map<number, number>(); // process -> slot of its open operation

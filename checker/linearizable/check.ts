@@ -3,14 +3,21 @@
  * linearizable iff every part is), check the parts, in parallel on worker threads when it pays,
  * and merge the verdicts (false > unknown > true). Budgets end the check with "unknown" and a
  * cause instead of hanging or running out of memory.
+ *
+ * When it pays is learnt, not guessed: a worker costs ~50-100 ms to start (a fresh JavaScript
+ * runtime that loads the checker and compiles it again), while most histories, even of tens of
+ * thousands of ops over many keys, are decided in this thread in less. So the check starts here,
+ * and only once it has run PARALLEL_AFTER_MS with parts not yet begun do workers start, taking
+ * those parts from the same queue while this thread goes on with its own.
  */
 import { availableParallelism } from 'node:os';
 import type { Operation } from '../history/types.js';
 import type { Model } from '../models/model.js';
 import { defaultPartition, getModel, ModelError } from '../models/index.js';
 import { determinize } from './determinize.js';
-import type { SearchResult } from './search.js';
-import { checkPartsInterleaved } from './interleave.js';
+import type { SearchLimits, SearchResult } from './search.js';
+import { ACTIVE_PARTS, checkPartsInterleaved, Interleaver, isFinal } from './interleave.js';
+import type { PartQueue, RunningPool } from './pool.js';
 import { mergeValidity, type CheckResult, type ModelSpec, type Validity } from './types.js';
 
 export type { ModelSpec } from './types.js';
@@ -22,13 +29,18 @@ export interface CheckOptions {
   maxMemoryBytes?: number;
   /** Configurations one part may store. */
   maxConfigurations?: number;
-  /** Worker threads: 0 = check in this thread; default: cores, when the history is large enough. */
+  /**
+   * Worker threads: 0 = check in this thread, n = on n workers from the start; default: in this
+   * thread, and once the check has run `parallelAfterMs`, on workers too (see above).
+   */
   workers?: number;
+  /** With the default `workers`: how long this thread checks alone (default PARALLEL_AFTER_MS). */
+  parallelAfterMs?: number;
 }
 
 const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
-/** Below this many operations, starting workers costs more than it saves. */
-const PARALLEL_THRESHOLD = 20_000;
+/** How long a check runs in this thread before parts not yet begun go to workers too. */
+const PARALLEL_AFTER_MS = 100;
 
 export function resolveModel(spec: ModelSpec | Model<unknown>): Model<unknown> {
   const model = 'init' in spec ? spec : getModel(spec.name, spec.options ?? {});
@@ -77,33 +89,87 @@ export async function checkLinearizable(
   // Smallest first: with interleaving, small parts settle quickly and free their slot.
   const parts = partitionOperations(ops, model).sort((a, b) => a.length - b.length);
   const deadline = options.timeLimitMs === undefined ? undefined : started + options.timeLimitMs;
-  const workers = chooseWorkers(options.workers, ops.length, parts.length, spec);
-  const memoryPerThread = Math.floor((options.maxMemoryBytes ?? DEFAULT_MEMORY_BYTES) / Math.max(1, workers));
+  const plan = planThreads(options.workers, parts.length, spec);
+  const threads = plan.workers + (plan.here ? 1 : 0);
+  const memoryPerThread = Math.floor((options.maxMemoryBytes ?? DEFAULT_MEMORY_BYTES) / threads);
   const limits = { deadline, maxMemoryBytes: memoryPerThread, maxConfigurations: options.maxConfigurations };
 
   let results: SearchResult[];
   try {
-    results =
-      workers > 0
-        ? // Loaded only here: most checks run in this thread, and worker_threads costs start-up time.
-          await (await import('./pool.js')).runOnWorkers(parts, spec as ModelSpec, limits, workers)
-        : checkPartsInterleaved(parts, searchModelOf(model), limits);
+    if (!plan.here)
+      // Loaded only here: most checks run in this thread, and worker_threads costs start-up time.
+      results = await (
+        await import('./pool.js')
+      ).runOnWorkers(parts, spec as ModelSpec, limits, plan.workers);
+    else if (plan.workers === 0) results = checkPartsInterleaved(parts, searchModelOf(model), limits);
+    else
+      results = await checkHereThenParallel(parts, model, spec as ModelSpec, limits, {
+        workers: plan.workers,
+        afterMs: options.parallelAfterMs ?? PARALLEL_AFTER_MS,
+      });
   } catch (error) {
     return unknownResult(ops.length, parts.length, started, `checker error: ${(error as Error).message}`);
   }
   return mergeResults(results, ops.length, parts.length, started);
 }
 
-function chooseWorkers(
+/**
+ * Where the parts are searched: in this thread (`here`), on `workers` threads, or here first and
+ * on workers too once the check is long (both). A requested count is taken as asked, all on
+ * workers (0: all here).
+ */
+function planThreads(
   requested: number | undefined,
-  opCount: number,
   partCount: number,
   spec: ModelSpec | Model<unknown>,
-): number {
-  if ('init' in spec) return 0; // a model object cannot cross to a worker thread
-  if (requested !== undefined) return Math.min(requested, partCount);
-  if (opCount < PARALLEL_THRESHOLD || partCount < 2) return 0;
-  return Math.min(availableParallelism(), partCount);
+): { here: boolean; workers: number } {
+  if ('init' in spec) return { here: true, workers: 0 }; // a model object cannot cross to a worker thread
+  if (requested !== undefined)
+    return requested > 0
+      ? { here: false, workers: Math.min(requested, partCount) }
+      : { here: true, workers: 0 };
+  if (partCount < 2) return { here: true, workers: 0 };
+  // This thread keeps searching, so one core fewer.
+  return { here: true, workers: Math.min(Math.max(1, availableParallelism() - 1), partCount - 1) };
+}
+
+/**
+ * Searches the parts in this thread, interleaved (interleave.ts), and once it has run
+ * `parallel.afterMs` with parts not yet begun, starts workers that take those parts from the same
+ * queue. This thread then yields to the event loop after each turn, so the workers' messages are
+ * handled; the first final verdict, from either side, ends the check.
+ */
+async function checkHereThenParallel(
+  parts: Operation[][],
+  model: Model<unknown>,
+  spec: ModelSpec,
+  limits: SearchLimits,
+  parallel: { workers: number; afterMs: number },
+): Promise<SearchResult[]> {
+  const started = performance.now();
+  const queue: PartQueue = { parts, next: 0 };
+  const interleaver = new Interleaver(searchModelOf(model), { ...limits, meter: { bytes: 0 } });
+  const results: SearchResult[] = [];
+  let pool: RunningPool | undefined;
+  try {
+    while (queue.next < parts.length || interleaver.size > 0) {
+      while (interleaver.size < ACTIVE_PARTS && queue.next < parts.length)
+        interleaver.add(queue.next, parts[queue.next++]);
+      for (const { result } of interleaver.turn()) {
+        results.push(result);
+        if (isFinal(result)) return results;
+      }
+      if (pool === undefined && queue.next < parts.length && performance.now() - started >= parallel.afterMs)
+        pool = (await import('./pool.js')).startWorkers(queue, spec, limits, parallel.workers);
+      if (pool !== undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (pool.final) return [...results, ...(await pool.done)];
+      }
+    }
+    return pool === undefined ? results : [...results, ...(await pool.done)];
+  } finally {
+    await pool?.stop();
+  }
 }
 
 function mergeResults(

@@ -226,6 +226,23 @@ describe('checkLinearizable', () => {
     expect(result.counterexample?.op.output).toBe(-7);
   });
 
+  it('goes on with workers beside this thread once a check is long, on one queue of parts', async () => {
+    // parallelAfterMs 0: workers start after this thread's first turn, so both take parts.
+    const history = simulateHistory(casRegister, { seed: 5, threads: 4, opsPerKey: 150, keys: 24 });
+    const operations = toOperations(history);
+    const spec = { name: 'cas-register', options: { init: null } };
+    const valid = await checkLinearizable(operations, spec, { parallelAfterMs: 0 });
+    expect(valid).toMatchObject({ valid: true, partitions: 24, operations: operations.length });
+    // Parts are checked smallest first; the broken key is as large as the others, so it may fall
+    // to either thread: the verdict and its counterexample must not depend on which.
+    const reads = history.filter((op) => op.type === 'ok' && op.f === 'read' && op.key === 20);
+    const broken = history.map((op) => (op === reads[reads.length - 1] ? { ...op, value: -7 } : op));
+    const invalid = await checkLinearizable(toOperations(broken), spec, { parallelAfterMs: 0 });
+    expect(invalid.valid).toBe(false);
+    expect(invalid.counterexample?.key).toBe(20);
+    expect(invalid.counterexample?.op.output).toBe(-7);
+  });
+
   it('uses a model object in this thread', async () => {
     const model = getModel('cas-register', { init: null });
     const result = await checkLinearizable(ops([[0, 'read', null, 5, 0, 1]]), model);

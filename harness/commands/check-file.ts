@@ -6,7 +6,7 @@
  */
 import { readHistoryFile } from '../../checker/history/read.js';
 import { checkWellFormed } from '../../checker/history/wellformed.js';
-import { toOperations } from '../../checker/history/operations.js';
+import { nothingChecked, toOperations } from '../../checker/history/operations.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { ModelError } from '../../checker/models/index.js';
 import { resolveModel, validateOperations } from '../../checker/linearizable/check.js';
@@ -106,7 +106,6 @@ export async function checkFile(
       ? await checkFileClaims(file, history, await consistencyDeclaration(spec, claims), timeLimitMs)
       : await checkPlain(file, history, operations, spec, flags.method, timeLimitMs);
   if (verdict.valid === true) {
-    const { nothingChecked } = await import('../../checker/claims/evaluate.js');
     const nothing = nothingChecked(operations);
     if (nothing !== undefined) Object.assign(verdict, { valid: 'unknown', cause: nothing });
   }

@@ -369,6 +369,21 @@ register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
     expect(modules.filter((module) => ON_DEMAND.includes(module))).toEqual([]);
   });
 
+  it('a plain check that finds the history valid loads none of them', () => {
+    const valid = file(
+      'valid.jsonl',
+      jsonl([
+        { process: 0, type: 'invoke', f: 'write', value: 1 },
+        { process: 0, type: 'ok', f: 'write', value: 1 },
+        { process: 1, type: 'invoke', f: 'read', value: null },
+        { process: 1, type: 'ok', f: 'read', value: 1 },
+      ]),
+    );
+    const modules = loaded(['check', valid, '--model', 'register']);
+    expect(modules).toContain('checker/linearizable/check.js');
+    expect(modules.filter((module) => ON_DEMAND.includes(module))).toEqual([]);
+  });
+
   it('--model mutex on a lock history loads the converter', () => {
     expect(loaded(['check', LOCK_HISTORY, '--model', 'mutex'])).toContain('checker/history/mutex.js');
   });
