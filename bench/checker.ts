@@ -7,7 +7,8 @@
  *
  * First, zkcheck paired with Porcupine (bench/porcupine.ts) on every set, including real
  * ZooKeeper histories (checker/testdata/zk-kill-lag: 12 clients on one key, leader kills, a
- * lagging follower; results/testdata: multi-key runs), in ZKCHECK_BENCH_ROUNDS (default 5)
+ * lagging follower; checker/testdata/zk-versioned-runs: 20-35k-op runs over 50 keys under
+ * partitions, kills and pauses; results/testdata: two short multi-key runs), in ZKCHECK_BENCH_ROUNDS (default 5)
  * alternating rounds: odd rounds run zkcheck first, even rounds Porcupine first. Each tool runs
  * as the user would: one process per model of a set (`zkcheck check --json` per group of files;
  * for the versioned sets, where the CLI would take the exact graph method, this script's own
@@ -201,22 +202,27 @@ function pairedSets(): PairedSet[] {
   const killLag = join(repo, 'checker/testdata/zk-kill-lag');
   const unpacked = mkdtempSync(join(tmpdir(), 'zkcheck-bench-zk-'));
   process.on('exit', () => rmSync(unpacked, { recursive: true, force: true }));
+  // seed163 by default: Porcupine takes ~11 s on it (zkcheck ~40 ms), which would swamp the rounds.
   const skipped = (process.env.ZKCHECK_BENCH_SKIP ?? 'plain-reads-seed163').split(',');
-  zk(
-    'ZooKeeper 12 clients, 1 key, kills+lag (search)',
-    existsSync(killLag)
-      ? readdirSync(killLag)
-          .filter((name) => name.endsWith('.jsonl.gz') && !skipped.some((skip) => name.startsWith(skip)))
+  /** The gzipped histories of a folder, unpacked, except those `skipped` names. */
+  const unpackAll = (dir: string, skip: string[] = []) =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => name.endsWith('.jsonl.gz') && !skip.some((prefix) => name.startsWith(prefix)))
           .map((name) => {
             const file = join(unpacked, name.replace(/\.gz$/, ''));
-            writeFileSync(file, gunzipSync(readFileSync(join(killLag, name))));
+            writeFileSync(file, gunzipSync(readFileSync(join(dir, name))));
             return file;
           })
-      : [],
+      : [];
+  zk('ZooKeeper 12 clients, 1 key, kills+lag (search)', unpackAll(killLag, skipped));
+  zk(
+    'ZooKeeper versioned, 50 keys, recorded runs (search)',
+    unpackAll(join(repo, 'checker/testdata/zk-versioned-runs')),
   );
   const runs = join(repo, 'results/testdata');
   zk(
-    'ZooKeeper versioned, multi-key runs (search)',
+    'ZooKeeper versioned, two short runs (search)',
     readdirSync(runs)
       .map((name) => join(runs, name, 'history.jsonl'))
       .filter((file) => existsSync(file)),

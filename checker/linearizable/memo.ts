@@ -61,8 +61,10 @@ export class ConfigurationSet {
     const index = this.count++;
     if (index >= this.hashes.length) this.growArena();
     const base = index * this.stride;
-    this.arena[base] = stateId;
-    this.arena.set(bits.subarray(0, this.words), base + 1);
+    const arena = this.arena;
+    arena[base] = stateId;
+    // A loop, not arena.set(bits.subarray(…)): that allocates a view per configuration.
+    for (let w = 0; w < this.words; w++) arena[base + 1 + w] = bits[w];
     this.hashes[index] = hash >>> 0;
     this.table[slot] = index;
     if (this.count * 2 > this.table.length) this.growTable();
