@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { History, Op, Operation } from '../history/types.js';
+import type { Model } from '../models/model.js';
 import { toOperations } from '../history/operations.js';
 import { getModel } from '../models/index.js';
 import {
@@ -9,6 +10,7 @@ import {
   mutex,
   simulateHistory,
   smallValueRegister,
+  zkVersioned,
   type SimulatedObject,
 } from '../testing/simulate.js';
 import { bruteForceLinearizable } from './bruteforce.js';
@@ -114,14 +116,14 @@ describe('searchLinearization', () => {
 });
 
 /** Small random histories: tiny so the brute-force oracle stays fast. */
-function smallHistory<S>(object: SimulatedObject<S>) {
+function smallHistory<S>(object: SimulatedObject<S>, infoRate = 0.15) {
   return fc
     .record({
       seed: fc.integer(),
       threads: fc.integer({ min: 1, max: 4 }),
       opsPerKey: fc.integer({ min: 1, max: 7 }),
     })
-    .map((options) => simulateHistory(object, { ...options, infoRate: 0.15 }));
+    .map((options) => simulateHistory(object, { ...options, infoRate }));
 }
 
 /**
@@ -142,22 +144,39 @@ function perturb(history: History, choice: number, value: number): History {
   return history.map((op) => (op === target ? changed : op));
 }
 
-const objects: Array<[string, SimulatedObject<unknown>, unknown]> = [
-  ['cas-register', casRegister as SimulatedObject<unknown>, null],
-  ['cas-register', smallValueRegister as SimulatedObject<unknown>, null],
-  ['mutex', mutex as SimulatedObject<unknown>, undefined],
-  ['fifo-queue', fifoQueue as SimulatedObject<unknown>, undefined],
+/** Model, simulated object, initial value, what its values are like, rate of unknown outcomes. */
+const objects: Array<[string, SimulatedObject<unknown>, unknown, string, number]> = [
+  ['cas-register', casRegister as SimulatedObject<unknown>, null, 'unique values', 0.15],
+  ['cas-register', smallValueRegister as SimulatedObject<unknown>, null, 'small values', 0.15],
+  ['mutex', mutex as SimulatedObject<unknown>, undefined, 'unique values', 0.15],
+  ['fifo-queue', fifoQueue as SimulatedObject<unknown>, undefined, 'unique values', 0.15],
+  // More crashed ops: the interchangeable classes need two or more.
+  ['zk-versioned-register', zkVersioned() as SimulatedObject<unknown>, null, 'unique values', 0.35],
+  ['zk-versioned-register', zkVersioned(3) as SimulatedObject<unknown>, null, 'small values', 0.35],
 ];
 
+/** Whether the model puts two ops of `operations` in one class of interchangeable ops. */
+function hasInterchangeable(model: Model<unknown>, operations: Operation[]): boolean {
+  const classOf = model.interchangeable?.(operations);
+  if (classOf === undefined) return false;
+  const seen = new Set<number>();
+  for (const cls of classOf) {
+    if (cls >= 0 && seen.has(cls)) return true;
+    seen.add(cls);
+  }
+  return false;
+}
+
 describe('search against the brute-force oracle', () => {
-  for (const [name, object, init] of objects) {
+  for (const [name, object, init, values, infoRate] of objects) {
     const model = resolveModel({ name, options: init === undefined ? {} : { init } });
-    it(`agrees on random valid and invalid ${name} histories (${object === smallValueRegister ? 'small values' : 'unique values'})`, () => {
+    it(`agrees on random valid and invalid ${name} histories (${values})`, () => {
       let invalid = 0;
       let pruned = 0;
+      let classed = 0;
       fc.assert(
         fc.property(
-          smallHistory(object),
+          smallHistory(object, infoRate),
           fc.nat(),
           fc.integer({ min: 0, max: 6 }),
           (history, choice, value) => {
@@ -165,6 +184,7 @@ describe('search against the brute-force oracle', () => {
             const expected = bruteForceLinearizable(operations, model);
             if (!expected) invalid++;
             if (model.prune?.(operations) !== undefined) pruned++;
+            if (hasInterchangeable(model, operations)) classed++;
             expect(searchLinearization(operations, model).valid).toBe(expected);
           },
         ),
@@ -174,6 +194,7 @@ describe('search against the brute-force oracle', () => {
       // (the oracle searches everything, the search leaves out what the model's prune says).
       expect(invalid).toBeGreaterThan(200);
       if (name === 'cas-register') expect(pruned).toBeGreaterThan(100);
+      if (name === 'zk-versioned-register') expect(classed).toBeGreaterThan(100);
     });
   }
 

@@ -20,6 +20,16 @@
  *   linearized: the search succeeds once every `ok` operation is. Those the model's `prune` shows
  *   no linearization needs (register.ts: crashed writes whose value nothing observes) are left
  *   out before the search starts.
+ * - Interchangeable unknown-outcome ops (the model's `interchangeable`: in one class, each is
+ *   legal where another is and leads to a state no later op can tell apart) are linearized in
+ *   the order of their calls only: a member waits until every earlier member is linearized.
+ *   Proof: take a linearization that places a member j while an earlier member i is not yet
+ *   placed. i is pending there (members are ranked by call, so i was called before j), and its
+ *   return is at infinity, so i may stand where j stands and j where i stood, later, or nowhere
+ *   if i was nowhere; by the class's promise every op in between sees a state it cannot tell
+ *   apart, so it stays legal. Repeating this sorts the placed members into a prefix of the class
+ *   in order. So among k crashed writes the search tries "how many took effect" (k + 1 ways),
+ *   not every ordered subset, at each point.
  */
 import type { Operation } from '../history/types.js';
 import { StepBudgetExceeded, type Impossibility, type Model } from '../models/model.js';
@@ -103,6 +113,7 @@ export function startSearch<S>(
     return { run: () => ({ valid: false, configurations: 0, counterexample }) };
   }
 
+  const classes = classOrder(ops, model.interchangeable?.(ops));
   const list = buildEntryList(ops);
   const { next, prev } = list;
   let head = list.head;
@@ -195,6 +206,12 @@ export function startSearch<S>(
       let backtrack = false;
       if (entry !== NIL && isCall(entry)) {
         const op = entry >>> 1;
+        const cls = classes === undefined ? -1 : classes.classOf[op];
+        if (cls >= 0 && classes!.rank[op] !== classes!.taken[cls]) {
+          // An earlier member of its class is not linearized yet: this one waits (see above).
+          entry = next[entry];
+          continue;
+        }
         const nextState = states.step(stateId, ops[op], op);
         if (nextState >= 0) {
           // Forced only where the step left this very state: see "Read-only operations" above.
@@ -209,6 +226,7 @@ export function startSearch<S>(
             stackForced[depth] = forced ? 1 : 0;
             depth++;
             if (ops[op].status === 'ok') linearizedOk++;
+            if (cls >= 0) classes!.taken[cls]++;
             hash = nextHash;
             stateId = nextState;
             lift(entry);
@@ -243,6 +261,7 @@ export function startSearch<S>(
         hash = (hash ^ zobrist[op]) >>> 0;
         stateId = stackState[depth];
         if (ops[op].status === 'ok') linearizedOk--;
+        if (classes !== undefined && classes.classOf[op] >= 0) classes.taken[classes.classOf[op]]--;
         unlift(call);
         if (!stackForced[depth]) {
           entry = next[call];
@@ -252,6 +271,29 @@ export function startSearch<S>(
     }
   };
   return { run };
+}
+
+/** Interchangeable ops by class: each op's class (-1: none), its rank in it, members linearized. */
+interface ClassOrder {
+  classOf: Int32Array;
+  rank: Int32Array;
+  /** Per class, how many members are linearized: always the first `taken` of them. */
+  taken: Int32Array;
+}
+
+/** Ranks each class's members by call (the proof above needs an earlier member called first). */
+function classOrder(ops: Operation[], classOf: Int32Array | undefined): ClassOrder | undefined {
+  if (classOf === undefined) return undefined;
+  let classes = 0;
+  for (const cls of classOf) if (cls >= classes) classes = cls + 1;
+  if (classes === 0) return undefined;
+  const members: number[] = [];
+  for (let op = 0; op < classOf.length; op++) if (classOf[op] >= 0) members.push(op);
+  members.sort((a, b) => ops[a].call - ops[b].call || a - b);
+  const size = new Int32Array(classes);
+  const rank = new Int32Array(classOf.length);
+  for (const op of members) rank[op] = size[classOf[op]]++;
+  return { classOf, rank, taken: new Int32Array(classes) };
 }
 
 function checkLimits(
@@ -335,7 +377,8 @@ function entryOrder(ops: Operation[]): Int32Array {
     if (call > maxTime) maxTime = call;
   }
   const infinity = maxTime + 1;
-  if (!integral || (2 * infinity + 2) * entries >= Number.MAX_SAFE_INTEGER) return entryOrderByComparator(ops);
+  if (!integral || (2 * infinity + 2) * entries >= Number.MAX_SAFE_INTEGER)
+    return entryOrderByComparator(ops);
   const keys = new Float64Array(entries);
   for (let i = 0; i < n; i++) {
     const op = ops[i];

@@ -74,6 +74,15 @@ export interface Model<S = unknown> {
    */
   prune?(ops: readonly Operation[]): Operation[] | undefined;
   /**
+   * Unknown-outcome ops that are interchangeable: per op of `ops`, a class (>= 0), or -1 for none;
+   * undefined when no two are. Ops of one class must be unknown-outcome ops such that, from any
+   * state, one is legal iff another is, and the states they lead to are indistinguishable to
+   * every op of `ops` that may follow (each op is legal in both or in neither, and leads again
+   * to indistinguishable or equal states). The search then takes the members of a class in
+   * order only (search.ts says why that is sound); the oracle property tests cover every rule.
+   */
+  interchangeable?(ops: readonly Operation[]): Int32Array | undefined;
+  /**
    * Capability: every update's ok reply reports the version it created (ZooKeeper's data version),
    * starting from `{value: init, version: 0}`, so the claims can be decided exactly by the version
    * graph (consistency/graph.ts) instead of a search. Declared by the model, never guessed from

@@ -12,6 +12,15 @@
  * constrains nothing; a read output that is not versioned is compared as the value alone. A read
  * output of null or undefined reports nothing. An unknown-outcome write bumps the version; an
  * unknown-outcome cas applies only if the version matches.
+ *
+ * Interchangeable ops (`interchangeable`, for the search): unknown-outcome writes whose value no
+ * ok read reports form one class, and unknown-outcome cas ops expecting version n whose new value
+ * no ok read reports form one class per n. Why they qualify: the members of a class are legal in
+ * the same states (a write anywhere, a cas where the version is n), and each leaves (v, k) with
+ * the same version k and a value v nothing reports. Two such states (v1, k), (v2, k) cannot be
+ * told apart by any op: a read is legal in both or neither (it reports a version, which they
+ * share, or a value, which neither holds, or nothing) and leaves them as they were; a write or
+ * cas depends on the version alone and leads both to the same state.
  */
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
@@ -92,6 +101,34 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     throw unsupported(NAME, op, FS);
   };
 
+  /** See the module comment: crashed writes, and crashed cas ops per version, of unread values. */
+  const interchangeable = (ops: readonly Operation[]): Int32Array | undefined => {
+    const read = new Set<number>();
+    let crashed = 0;
+    for (const op of ops) {
+      if (op.status === 'info') crashed++;
+      else if (op.f === 'read') {
+        const reply = reported(op, knownOutput(op), true);
+        if (reply?.hasValue) read.add(values.id(reply.value));
+      }
+    }
+    if (crashed < 2) return undefined;
+    const classOf = new Int32Array(ops.length).fill(-1);
+    const casClass = new Map<number, number>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.status !== 'info') continue;
+      if (op.f === 'write' && !read.has(values.id(op.input))) classOf[i] = 0;
+      else if (op.f === 'cas') {
+        const [version, value] = casInput(op);
+        if (read.has(values.id(value))) continue;
+        if (!casClass.has(version)) casClass.set(version, casClass.size + 1);
+        classOf[i] = casClass.get(version)!;
+      }
+    }
+    return classOf;
+  };
+
   const hash = (state: VersionedState): number | string =>
     state.value < VALUE_LIMIT && state.version >= 0 && state.version < VERSION_LIMIT
       ? state.version * VALUE_LIMIT + state.value
@@ -108,6 +145,7 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     step,
     equal: (a, b) => a.value === b.value && a.version === b.version,
     readOnly: (op) => op.f === 'read',
+    interchangeable,
     hash,
     describe,
     explain(state, op) {

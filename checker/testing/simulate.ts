@@ -214,3 +214,29 @@ export function kvStrings(tokens?: readonly string[]): SimulatedObject<string> {
     },
   };
 }
+
+/**
+ * A ZooKeeper znode as the zk-versioned-register model sees it: reads report {value, version},
+ * writes and cas ops (cas by version, ZooKeeper's setData with a version) report the value and
+ * the version they made. With `values`, written values are drawn from 0..values-1, so crashed
+ * writes often carry a value some read reports: the case that tempts unsound symmetry rules.
+ */
+export function zkVersioned(values?: number): SimulatedObject<{ value: unknown; version: number }> {
+  return {
+    init: () => ({ value: null, version: 0 }),
+    nextOp(random, unique) {
+      const r = random();
+      const value = values === undefined ? unique : Math.floor(random() * values);
+      if (r < 0.4) return { f: 'read', value: null };
+      if (r < 0.75) return { f: 'write', value };
+      return { f: 'cas', value: [Math.floor(random() * 5), value] };
+    },
+    execute(state, f, value) {
+      if (f === 'read') return { ok: true, output: state, state };
+      const [expected, written] = f === 'cas' ? (value as [number, unknown]) : [state.version, value];
+      if (expected !== state.version) return { ok: false, output: value, state };
+      const next = { value: written, version: state.version + 1 };
+      return { ok: true, output: next, state: next };
+    },
+  };
+}
