@@ -79,6 +79,34 @@ interface DeadEnd {
   candidates: number[];
 }
 
+/**
+ * The deepest dead end so far, kept in fixed arrays: a search meets a new deepest one at almost
+ * every depth on its way down, so recording one must not allocate. Read out once, at the end.
+ */
+class DeadEndRecord {
+  depth = -1;
+  op = -1;
+  stateId = -1;
+  tailLength = 0;
+  readonly tailOps = new Int32Array(PATH_TAIL);
+  readonly tailStates = new Int32Array(PATH_TAIL);
+  candidateCount = 0;
+  readonly candidates = new Int32Array(MAX_CANDIDATES);
+
+  toDeadEnd(): DeadEnd | undefined {
+    if (this.depth < 0) return undefined;
+    const tail: Array<[number, number]> = [];
+    for (let i = 0; i < this.tailLength; i++) tail.push([this.tailOps[i], this.tailStates[i]]);
+    return {
+      op: this.op,
+      tail,
+      stateId: this.stateId,
+      depth: this.depth,
+      candidates: Array.from(this.candidates.subarray(0, this.candidateCount)),
+    };
+  }
+}
+
 /** Checks one part to the end (or to a budget). */
 export function searchLinearization<S>(
   ops: Operation[],
@@ -135,7 +163,7 @@ export function startSearch<S>(
   let stateId = states.initial();
   let entry = head;
   let iterations = 0;
-  let deadEnd: DeadEnd | undefined;
+  const deadEnd = new DeadEndRecord();
 
   const lift = (call: number) => {
     const ret = call + 1;
@@ -162,18 +190,22 @@ export function startSearch<S>(
   };
 
   const recordDeadEnd = (op: number) => {
-    if (deadEnd && deadEnd.depth >= depth) return;
-    const tail: Array<[number, number]> = [];
+    if (deadEnd.depth >= depth) return;
+    let length = 0;
     for (let i = Math.max(0, depth - PATH_TAIL); i < depth; i++) {
-      const after = i + 1 < depth ? stackState[i + 1] : stateId;
-      tail.push([stackEntry[i] >>> 1, after]);
+      deadEnd.tailOps[length] = stackEntry[i] >>> 1;
+      deadEnd.tailStates[length++] = i + 1 < depth ? stackState[i + 1] : stateId;
     }
-    const candidates: number[] = [];
-    for (let e = head; e !== NIL && candidates.length < MAX_CANDIDATES; e = next[e]) {
-      if (isCall(e)) candidates.push(e >>> 1);
+    let count = 0;
+    for (let e = head; e !== NIL && count < MAX_CANDIDATES; e = next[e]) {
+      if (isCall(e)) deadEnd.candidates[count++] = e >>> 1;
       else if (e >>> 1 === op) break;
     }
-    deadEnd = { op, tail, stateId, depth, candidates };
+    deadEnd.depth = depth;
+    deadEnd.op = op;
+    deadEnd.stateId = stateId;
+    deadEnd.tailLength = length;
+    deadEnd.candidateCount = count;
   };
 
   // Bytes of this search already added to the shared meter.
@@ -251,7 +283,7 @@ export function startSearch<S>(
           return {
             valid: false,
             configurations: memo.size,
-            counterexample: deadEnd && buildCounterexample(ops, states, deadEnd),
+            counterexample: buildCounterexample(ops, states, deadEnd.toDeadEnd()),
           };
         }
         depth--;
@@ -411,7 +443,12 @@ function impossibleCounterexample(ops: Operation[], { op, reason }: Impossibilit
   };
 }
 
-function buildCounterexample<S>(ops: Operation[], states: StateTable<S>, deadEnd: DeadEnd): Counterexample {
+function buildCounterexample<S>(
+  ops: Operation[],
+  states: StateTable<S>,
+  deadEnd: DeadEnd | undefined,
+): Counterexample | undefined {
+  if (deadEnd === undefined) return undefined;
   const op = ops[deadEnd.op];
   const describe = (id: number) => states.describe(id);
   const prefix: PathStep[] = deadEnd.tail.map(([id, after]) => ({ op: ops[id], state: describe(after) }));

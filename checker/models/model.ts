@@ -101,6 +101,17 @@ export type ModelWithDefaults<S> = Model<S> &
  * call the result's functions without asking whether the model has them.
  */
 export function withDefaults<S>(model: Model<S>): ModelWithDefaults<S> {
+  // Once per model: a search builds one per part, and a history may have thousands of parts.
+  const known = filled.get(model);
+  if (known !== undefined) return known as ModelWithDefaults<S>;
+  const result = fillDefaults(model);
+  filled.set(model, result);
+  return result;
+}
+
+const filled = new WeakMap<object, unknown>();
+
+function fillDefaults<S>(model: Model<S>): ModelWithDefaults<S> {
   const hash = model.hash ? model.hash.bind(model) : (state: S) => JSON.stringify(state) ?? 'undefined';
   const describe = model.describe
     ? model.describe.bind(model)
