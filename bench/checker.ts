@@ -11,8 +11,8 @@
  * partitions, kills and pauses; results/testdata: two short multi-key runs), in ZKCHECK_BENCH_ROUNDS (default 5)
  * alternating rounds: odd rounds run zkcheck first, even rounds Porcupine first. Each tool runs
  * as the user would: one process per model of a set (`zkcheck check --json` per group of files;
- * for the versioned sets, where the CLI would take the exact graph method, this script's own
- * `--search` mode, which reads and checks like the CLI but by search). Whole process = that
+ * for the versioned sets, where the CLI would take the exact graph method, with `--method
+ * search`). Whole process = that
  * process's wall time (start, parse, check, exit); in-checker = the sum of the per-file check
  * times each tool reports. Medians, spreads (min–max) and the zkcheck ÷ Porcupine ratio of the
  * medians are printed per set, with the load average. ZKCHECK_BENCH_PARTS picks parts
@@ -29,7 +29,6 @@ import { parseEdnValue } from '../checker/history/edn.js';
 import { writeJsonl } from '../checker/history/write.js';
 import { checkLinearizable } from '../checker/linearizable/check.js';
 import { casRegister, simulateHistory } from '../checker/testing/simulate.js';
-import { checkWellFormed } from '../checker/history/wellformed.js';
 import { gunzipSync } from 'node:zlib';
 import { porcupineBench, type PorcupineFormat } from './porcupine.js';
 
@@ -136,7 +135,7 @@ interface Group {
   init?: string;
   format: PorcupineFormat;
   files: string[];
-  /** zkcheck: check by search through this script's --search mode (the CLI would use the graph). */
+  /** zkcheck: `check --method search` (by default the CLI decides versioned models by the graph). */
   search?: boolean;
 }
 
@@ -271,17 +270,16 @@ function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string):
             group.format,
             ...group.files,
           ])
-        : group.search
-          ? timed(process.execPath, [here, '--search', group.model, group.init ?? '', ...group.files])
-          : timed(process.execPath, [
-              join(repo, 'bin/zkcheck.js'),
-              'check',
-              '--json',
-              '-m',
-              group.model,
-              ...init,
-              ...group.files,
-            ]);
+        : timed(process.execPath, [
+            join(repo, 'bin/zkcheck.js'),
+            'check',
+            '--json',
+            ...(group.search ? ['--method', 'search'] : []),
+            '-m',
+            group.model,
+            ...init,
+            ...group.files,
+          ]);
     const parsed = parseVerdicts(stdout);
     total.wallMs += wallMs;
     total.checkMs += parsed.checkMs;
@@ -290,20 +288,6 @@ function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string):
     for (const file of parsed.empty) total.empty.add(file);
   }
   return total;
-}
-
-/** The CLI's reading and checking, but always by search: for the versioned sets. Prints JSON lines. */
-async function searchMode(model: string, init: string, files: string[]): Promise<void> {
-  const options = init === '' ? {} : { init: parseEdnValue(init) };
-  for (const file of files) {
-    const history = await readHistoryFile(file);
-    checkWellFormed(history, file);
-    const operations = toOperations(history);
-    const started = performance.now();
-    const result = await checkLinearizable(operations, { name: model, options });
-    const ms = performance.now() - started;
-    process.stdout.write(JSON.stringify({ file, valid: result.valid, ops: result.operations, ms }) + '\n');
-  }
 }
 
 const median = (values: number[]): number => {
@@ -379,8 +363,6 @@ function paired(): void {
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--large') return largeHistory(process.argv[3]);
-  if (process.argv[2] === '--search')
-    return searchMode(process.argv[3], process.argv[4], process.argv.slice(5));
   if (PARTS.has('paired')) paired();
   if (PARTS.has('peers')) await peerSets();
   if (!PARTS.has('large')) return;

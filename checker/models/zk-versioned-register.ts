@@ -77,25 +77,34 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     return pair as [number, unknown];
   };
 
-  /** Whether a reply agrees with the state it claims to leave behind. */
-  const agrees = (reply: Reported | undefined, after: VersionedState): boolean =>
-    reply === undefined ||
-    ((reply.version === undefined || reply.version === after.version) &&
-      (!reply.hasValue || values.find(reply.value) === after.value));
+  /**
+   * Whether the reply `output` agrees with the state it claims to leave behind: `reported`'s
+   * reading without building its object, since this runs at every step of a search.
+   */
+  const agrees = (op: Operation, output: unknown, bareIsValue: boolean, after: VersionedState): boolean => {
+    if (output === undefined || output === null) return true;
+    if (isPlainObject(output) && 'version' in output) {
+      const version = output.version;
+      if (!Number.isSafeInteger(version))
+        throw malformed(NAME, op, `reports version ${render(version)}, not a safe integer`);
+      return version === after.version && (!('value' in output) || values.find(output.value) === after.value);
+    }
+    return !bareIsValue || values.find(output) === after.value;
+  };
 
   const step = (state: VersionedState, op: Operation): VersionedState | undefined => {
     switch (op.f) {
       case 'read':
-        return agrees(reported(op, knownOutput(op), true), state) ? state : undefined;
+        return agrees(op, knownOutput(op), true, state) ? state : undefined;
       case 'write': {
         const after = { value: values.id(op.input), version: state.version + 1 };
-        return agrees(reported(op, knownOutput(op), false), after) ? after : undefined;
+        return agrees(op, knownOutput(op), false, after) ? after : undefined;
       }
       case 'cas': {
         const [version, value] = casInput(op);
         if (state.version !== version) return undefined;
         const after = { value: values.id(value), version: version + 1 };
-        return agrees(reported(op, knownOutput(op), false), after) ? after : undefined;
+        return agrees(op, knownOutput(op), false, after) ? after : undefined;
       }
     }
     throw unsupported(NAME, op, FS);

@@ -31,7 +31,8 @@ async function checkBySearch(
   spec: Spec,
   timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
-  const result = await checkLinearizable(operations, spec, { timeLimitMs });
+  // check-file.ts validated the ops with this model before any check.
+  const result = await checkLinearizable(operations, spec, { timeLimitMs, validated: true });
   return {
     file,
     valid: result.valid,
