@@ -150,7 +150,7 @@ interface Measured {
   wallMs: number;
   checkMs: number;
   verdicts: Map<string, boolean | 'unknown'>;
-  /** Files the CLI found empty (no operation: unknown, "nothing was checked"). */
+  /** Files with no operation once failed ops are dropped: the CLI says unknown, "nothing was checked". */
   empty: Set<string>;
   ops: number;
 }
@@ -354,7 +354,7 @@ function paired(): void {
     const zkWall = median(zk.map((m) => m.wallMs));
     const pWall = median(porcupine.map((m) => m.wallMs));
     console.log(
-      `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown}${empty ? ` (+${empty} empty)` : ''} | ${agree}/${files} | ` +
+      `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown}${empty ? ` (+${empty} with no op: nothing checked)` : ''} | ${agree}/${files} | ` +
         `${zkCheck.toFixed(0)} (${spread(zk.map((m) => m.checkMs))}) | ${pCheck.toFixed(0)} (${spread(porcupine.map((m) => m.checkMs))}) | ${(zkCheck / pCheck).toFixed(2)} | ` +
         `${zkWall.toFixed(0)} (${spread(zk.map((m) => m.wallMs))}) | ${pWall.toFixed(0)} (${spread(porcupine.map((m) => m.wallMs))}) | ${(zkWall / pWall).toFixed(2)} |`,
     );
