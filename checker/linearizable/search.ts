@@ -32,10 +32,18 @@
  *   not every ordered subset, at each point.
  */
 import type { Operation } from '../history/types.js';
-import { StepBudgetExceeded, type Impossibility, type Model } from '../models/model.js';
+import { StepBudgetExceeded, type Model } from '../models/model.js';
+import {
+  buildCounterexample,
+  DeadEndRecord,
+  impossibleCounterexample,
+  MAX_CANDIDATES,
+  PATH_TAIL,
+} from './counterexample.js';
+import { buildEntryList, HEAD_ENTRY, isCall, NIL } from './entries.js';
 import { ConfigurationSet } from './memo.js';
 import { StateTable } from './states.js';
-import type { Counterexample, PathStep, Validity } from './types.js';
+import type { Counterexample, Validity } from './types.js';
 
 export interface SearchLimits {
   /** performance.now() value after which the search gives up with "timeout". */
@@ -60,52 +68,7 @@ export interface SearchResult {
   counterexample?: Counterexample;
 }
 
-const NIL = -1;
-const HEAD_ENTRY = -2;
-/** How many ops of the deepest prefix a counterexample keeps, and how many candidates it tries. */
-const PATH_TAIL = 8;
-const MAX_CANDIDATES = 8;
 const CHECK_EVERY = 1024;
-
-/** Entry ids: the call of op i is 2i, its return 2i+1. */
-const isCall = (entry: number) => (entry & 1) === 0;
-
-interface DeadEnd {
-  op: number;
-  /** Linearized ops (ids) with the state id after each, last PATH_TAIL of them. */
-  tail: Array<[number, number]>;
-  stateId: number;
-  depth: number;
-  candidates: number[];
-}
-
-/**
- * The deepest dead end so far, kept in fixed arrays: a search meets a new deepest one at almost
- * every depth on its way down, so recording one must not allocate. Read out once, at the end.
- */
-class DeadEndRecord {
-  depth = -1;
-  op = -1;
-  stateId = -1;
-  tailLength = 0;
-  readonly tailOps = new Int32Array(PATH_TAIL);
-  readonly tailStates = new Int32Array(PATH_TAIL);
-  candidateCount = 0;
-  readonly candidates = new Int32Array(MAX_CANDIDATES);
-
-  toDeadEnd(): DeadEnd | undefined {
-    if (this.depth < 0) return undefined;
-    const tail: Array<[number, number]> = [];
-    for (let i = 0; i < this.tailLength; i++) tail.push([this.tailOps[i], this.tailStates[i]]);
-    return {
-      op: this.op,
-      tail,
-      stateId: this.stateId,
-      depth: this.depth,
-      candidates: Array.from(this.candidates.subarray(0, this.candidateCount)),
-    };
-  }
-}
 
 /** Checks one part to the end (or to a budget). */
 export function searchLinearization<S>(
@@ -361,117 +324,4 @@ function zobristKeys(n: number): Uint32Array {
     keys[i] = x >>> 0;
   }
   return keys;
-}
-
-interface EntryList {
-  head: number;
-  next: Int32Array;
-  prev: Int32Array;
-}
-
-/**
- * Call and return entries in real-time order. Returns at infinity (unknown outcomes) go last.
- * Ties cannot happen for positions; for equal times a call sorts before a return, so ops that
- * touch at one instant count as concurrent (the permissive reading).
- */
-function buildEntryList(ops: Operation[]): EntryList {
-  const n = ops.length;
-  const order = entryOrder(ops);
-  const next = new Int32Array(2 * n);
-  const prev = new Int32Array(2 * n);
-  for (let i = 0; i < 2 * n; i++) {
-    const e = order[i];
-    prev[e] = i === 0 ? HEAD_ENTRY : order[i - 1];
-    next[e] = i === 2 * n - 1 ? NIL : order[i + 1];
-  }
-  return { head: order[0], next, prev };
-}
-
-/**
- * The entries sorted by (time, calls before returns, entry id). Times are history positions, so
- * each entry's whole sort key fits one exact double, ((time * 2 + isReturn) * 2n + entry), and a
- * Float64Array sorts those natively: several times faster than a comparator, which matters on
- * the many small parts of a multi-key history, where the search itself is short. Other times
- * (a negative or fractional call in a hand-made test, huge positions) take the comparator.
- */
-function entryOrder(ops: Operation[]): Int32Array {
-  const n = ops.length;
-  const entries = 2 * n;
-  let maxTime = 0;
-  let integral = true;
-  for (const op of ops) {
-    const { call, ret } = op;
-    if (!Number.isInteger(call) || call < 0 || (ret !== Infinity && (!Number.isInteger(ret) || ret < 0))) {
-      integral = false;
-      break;
-    }
-    if (ret !== Infinity && ret > maxTime) maxTime = ret;
-    if (call > maxTime) maxTime = call;
-  }
-  const infinity = maxTime + 1;
-  if (!integral || (2 * infinity + 2) * entries >= Number.MAX_SAFE_INTEGER)
-    return entryOrderByComparator(ops);
-  const keys = new Float64Array(entries);
-  for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    const ret = op.ret === Infinity ? infinity : op.ret;
-    keys[2 * i] = op.call * 2 * entries + 2 * i;
-    keys[2 * i + 1] = (ret * 2 + 1) * entries + 2 * i + 1;
-  }
-  keys.sort();
-  const order = new Int32Array(entries);
-  for (let i = 0; i < entries; i++) order[i] = keys[i] % entries;
-  return order;
-}
-
-function entryOrderByComparator(ops: Operation[]): Int32Array {
-  const order = new Int32Array(2 * ops.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const time = (e: number) => (isCall(e) ? ops[e >>> 1].call : ops[e >>> 1].ret);
-  order.sort((a, b) => time(a) - time(b) || (a & 1) - (b & 1) || a - b);
-  return order;
-}
-
-/** A counterexample without a search: the op the model's `impossible` names, and why. */
-function impossibleCounterexample(ops: Operation[], { op, reason }: Impossibility): Counterexample {
-  return {
-    key: op.key,
-    op,
-    concurrent: ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret),
-    finalPaths: [[{ op, inconsistency: reason }]],
-    states: ['(any: no order of the ops can make it legal)'],
-  };
-}
-
-function buildCounterexample<S>(
-  ops: Operation[],
-  states: StateTable<S>,
-  deadEnd: DeadEnd | undefined,
-): Counterexample | undefined {
-  if (deadEnd === undefined) return undefined;
-  const op = ops[deadEnd.op];
-  const describe = (id: number) => states.describe(id);
-  const prefix: PathStep[] = deadEnd.tail.map(([id, after]) => ({ op: ops[id], state: describe(after) }));
-  const finalPaths: PathStep[][] = [];
-  const tried = deadEnd.candidates.includes(deadEnd.op)
-    ? deadEnd.candidates
-    : [deadEnd.op, ...deadEnd.candidates];
-  for (const candidate of tried) {
-    const after = states.step(deadEnd.stateId, ops[candidate], candidate);
-    const step: PathStep =
-      after >= 0
-        ? { op: ops[candidate], state: describe(after) }
-        : { op: ops[candidate], inconsistency: states.explain(deadEnd.stateId, ops[candidate]) };
-    finalPaths.push([...prefix, step]);
-  }
-  const previous = deadEnd.tail.at(-1);
-  const concurrent = ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret);
-  return {
-    key: op.key,
-    op,
-    ...(previous ? { previousOk: ops[previous[0]] } : {}),
-    concurrent,
-    finalPaths,
-    states: [describe(deadEnd.stateId)],
-  };
 }
