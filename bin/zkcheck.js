@@ -24,5 +24,12 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { main } = await import(cli.href);
-process.exitCode = await main(process.argv);
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  // Answered without the CLI (commander and the command table, ~40 ms to load): scripts ask it
+  // often, and should wait no longer than Node's own start.
+  const { ZKCHECK_VERSION } = await import(new URL('../dist/harness/version.js', import.meta.url).href);
+  process.stdout.write(`${ZKCHECK_VERSION}\n`);
+} else {
+  const { main } = await import(cli.href);
+  process.exitCode = await main(process.argv);
+}
