@@ -112,16 +112,16 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
 
   /** See the module comment: crashed writes, and crashed cas ops per version, of unread values. */
   const interchangeable = (ops: readonly Operation[]): Int32Array | undefined => {
-    const read = new Set<number>();
     let crashed = 0;
+    for (const op of ops) if (op.status === 'info') crashed++;
+    if (crashed < 2) return undefined; // most parts: nothing to class, so no reply is read
+    const read = new Set<number>();
     for (const op of ops) {
-      if (op.status === 'info') crashed++;
-      else if (op.f === 'read') {
+      if (op.status === 'ok' && op.f === 'read') {
         const reply = reported(op, knownOutput(op), true);
         if (reply?.hasValue) read.add(values.id(reply.value));
       }
     }
-    if (crashed < 2) return undefined;
     const classOf = new Int32Array(ops.length).fill(-1);
     const casClass = new Map<number, number>();
     for (let i = 0; i < ops.length; i++) {
