@@ -115,12 +115,20 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     let crashed = 0;
     for (const op of ops) if (op.status === 'info') crashed++;
     if (crashed < 2) return undefined; // most parts: nothing to class, so no reply is read
+    // The values the crashed updates write, then which of them some ok read reports.
+    const written = new Set<number>();
+    for (const op of ops)
+      if (op.status === 'info' && (op.f === 'write' || op.f === 'cas'))
+        written.add(values.id(op.f === 'cas' ? casInput(op)[1] : op.input));
     const read = new Set<number>();
     for (const op of ops) {
-      if (op.status === 'ok' && op.f === 'read') {
-        const reply = reported(op, knownOutput(op), true);
-        if (reply?.hasValue) read.add(values.id(reply.value));
-      }
+      if (op.status !== 'ok' || op.f !== 'read') continue;
+      const output = op.output;
+      if (output === undefined || output === null) continue;
+      const versioned = isPlainObject(output) && 'version' in output;
+      if (versioned && !('value' in output)) continue;
+      const id = values.find(versioned ? output.value : output);
+      if (written.has(id)) read.add(id);
     }
     const classOf = new Int32Array(ops.length).fill(-1);
     const casClass = new Map<number, number>();
