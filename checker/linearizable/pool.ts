@@ -19,7 +19,8 @@ export type WorkerLimits = Omit<SearchLimits, 'deadline' | 'meter'> & { deadline
 export type WorkerRequest =
   { type: 'init'; spec: ModelSpec; limits: WorkerLimits } | { type: 'part'; index: number; ops: Operation[] };
 
-export type WorkerReply = { type: 'done'; parts: PartResult[] } | { type: 'error'; message: string };
+export type WorkerReply =
+  { type: 'ready' } | { type: 'done'; parts: PartResult[] } | { type: 'error'; message: string };
 
 /** Parts to check, taken in order by whichever thread is free: `next` is the first not taken. */
 export interface PartQueue {
@@ -36,6 +37,8 @@ export interface RunningPool {
   readonly done: Promise<SearchResult[]>;
   /** Whether a final verdict has arrived (then `done` has settled). */
   readonly final: boolean;
+  /** `done`, or at once the verdicts so far when the queue is empty and no part is out. */
+  finish(): Promise<SearchResult[]>;
   /** Stops every worker; they take no more parts. */
   stop(): Promise<void>;
 }
@@ -104,6 +107,12 @@ export function startWorkers(
           reject(new Error(reply.message));
           return;
         }
+        // Parts only once it has started (50-100 ms): until then the queue's parts stay free for
+        // the calling thread and the other workers.
+        if (reply.type === 'ready') {
+          feed(worker, ACTIVE_PARTS);
+          return;
+        }
         pending -= reply.parts.length;
         for (const { result } of reply.parts) {
           results.push(result);
@@ -117,7 +126,6 @@ export function startWorkers(
         reject(error);
       });
       worker.postMessage({ type: 'init', spec, limits: workerLimits } satisfies WorkerRequest);
-      feed(worker, ACTIVE_PARTS);
     }
   });
   // A rejection nobody awaits yet (the caller is still searching) must not end the process.
@@ -126,6 +134,11 @@ export function startWorkers(
     done,
     get final() {
       return final;
+    },
+    finish() {
+      // Every part handed out has its verdict and none is left: workers still starting would take
+      // nothing, so there is no need to wait for them.
+      return !final && pending === 0 && queue.next >= queue.parts.length ? Promise.resolve(results) : done;
     },
     async stop() {
       stopped = true;

@@ -39,6 +39,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
         deadline,
         meter: { bytes: 0 },
       });
+      post({ type: 'ready' });
       return;
     }
     interleaver!.add(request.index, request.ops);
