@@ -147,10 +147,10 @@ function perturb(history: History, choice: number, value: number): History {
 /** Model, simulated object, initial value, what its values are like, rate of unknown outcomes. */
 const objects: Array<[string, SimulatedObject<unknown>, unknown, string, number]> = [
   ['cas-register', casRegister as SimulatedObject<unknown>, null, 'unique values', 0.15],
-  ['cas-register', smallValueRegister as SimulatedObject<unknown>, null, 'small values', 0.15],
+  // More crashed ops where classes are possible: the interchangeable rules need two or more.
+  ['cas-register', smallValueRegister as SimulatedObject<unknown>, null, 'small values', 0.5],
   ['mutex', mutex as SimulatedObject<unknown>, undefined, 'unique values', 0.15],
   ['fifo-queue', fifoQueue as SimulatedObject<unknown>, undefined, 'unique values', 0.15],
-  // More crashed ops: the interchangeable classes need two or more.
   ['zk-versioned-register', zkVersioned() as SimulatedObject<unknown>, null, 'unique values', 0.35],
   ['zk-versioned-register', zkVersioned(3) as SimulatedObject<unknown>, null, 'small values', 0.35],
 ];
@@ -184,7 +184,8 @@ describe('search against the brute-force oracle', () => {
             const expected = bruteForceLinearizable(operations, model);
             if (!expected) invalid++;
             if (model.prune?.(operations) !== undefined) pruned++;
-            if (hasInterchangeable(model, operations)) classed++;
+            // As the search sees them: after pruning.
+            if (hasInterchangeable(model, model.prune?.(operations) ?? operations)) classed++;
             expect(searchLinearization(operations, model).valid).toBe(expected);
           },
         ),
@@ -194,7 +195,11 @@ describe('search against the brute-force oracle', () => {
       // (the oracle searches everything, the search leaves out what the model's prune says).
       expect(invalid).toBeGreaterThan(200);
       if (name === 'cas-register') expect(pruned).toBeGreaterThan(100);
-      if (name === 'zk-versioned-register') expect(classed).toBeGreaterThan(100);
+      // Every versioned object makes classes; a register's need a crashed update repeated with a
+      // value some op observes (else it is pruned), rarer: the unsound variant tried still fails.
+      if (name === 'zk-versioned-register') expect(classed, 'with interchangeable ops').toBeGreaterThan(100);
+      if (name === 'cas-register' && values === 'small values')
+        expect(classed, 'with interchangeable ops').toBeGreaterThan(20);
     });
   }
 

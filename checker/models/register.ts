@@ -18,6 +18,11 @@
  * Drop o: those reads stay legal, the write that ends the stretch sets the same state, and every
  * other op sees the state it saw; o has an unknown outcome, so it need never be linearized. The
  * converse is immediate (a linearization without o is one where o never took effect).
+ *
+ * Interchangeable ops (`interchangeable`): unknown-outcome writes of one value form a class, and
+ * unknown-outcome cas ops of one [expected new] pair another. Two such ops are the same step: from
+ * any state, one is legal iff the other is, and both lead to the same state. (With few values,
+ * as in Jepsen's etcd tests, a crashed "write 3" often comes five times over.)
  */
 import type { Operation } from '../history/types.js';
 import type { Model, ModelOptions } from './model.js';
@@ -83,6 +88,24 @@ export function buildRegister(name: string, options: ModelOptions, withCas: bool
       const written = (op: Operation) => values.id(op.f === 'cas' ? casPair(op)[1] : op.input);
       const kept = ops.filter((op) => op.status !== 'info' || op.f === 'read' || observed.has(written(op)));
       return kept.length < ops.length ? kept : undefined;
+    },
+    interchangeable(ops) {
+      const classes = new Map<string, number>();
+      const classOf = new Int32Array(ops.length).fill(-1);
+      let crashed = 0;
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i];
+        if (op.status !== 'info' || (op.f !== 'write' && (op.f !== 'cas' || !withCas))) continue;
+        const step =
+          op.f === 'write'
+            ? `w${values.id(op.input)}`
+            : `c${values.id(casPair(op)[0])},${values.id(casPair(op)[1])}`;
+        let cls = classes.get(step);
+        if (cls === undefined) classes.set(step, (cls = classes.size));
+        classOf[i] = cls;
+        crashed++;
+      }
+      return crashed > classes.size ? classOf : undefined; // some class has two members
     },
     hash: (state) => state,
     describe: (state) => render(values.value(state)),
