@@ -123,11 +123,8 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     const read = new Set<number>();
     for (const op of ops) {
       if (op.status !== 'ok' || op.f !== 'read') continue;
-      const output = op.output;
-      if (output === undefined || output === null) continue;
-      const versioned = isPlainObject(output) && 'version' in output;
-      if (versioned && !('value' in output)) continue;
-      const id = values.find(versioned ? output.value : output);
+      const reply = reported(op, op.output, true);
+      const id = reply?.hasValue ? values.find(reply.value) : -1;
       if (written.has(id)) read.add(id);
     }
     const classOf = new Int32Array(ops.length).fill(-1);
