@@ -1,7 +1,8 @@
 /**
  * Checks independent parts on worker threads. Each worker rebuilds the model from its registry
- * name and interleaves up to ACTIVE_PARTS parts; the pool hands a worker the next part of a queue
- * each time one of its parts ends, and stops every worker at the first invalid part. The queue
+ * name and interleaves up to ACTIVE_PARTS parts; the pool hands a worker parts of a queue once it
+ * has started and then one each time one of its parts ends, and stops every worker at the first
+ * invalid part. The queue
  * may be shared with the calling thread, which then searches parts of the same queue itself
  * (check.ts: a check that turns out long goes parallel without giving up the parts it began).
  * Deadlines cross threads as wall-clock epoch milliseconds, since each thread's

@@ -253,7 +253,8 @@ describe('checkLinearizable', () => {
   });
 
   it('goes on with workers beside this thread once a check is long, on one queue of parts', async () => {
-    // parallelAfterMs 0: workers start after this thread's first turn, so both take parts.
+    // parallelAfterMs 0: a worker starts after this thread's first turn and takes parts once it
+    // is up, if any are left (pool.test.ts checks which it takes); the verdicts must not change.
     const history = simulateHistory(casRegister, { seed: 5, threads: 4, opsPerKey: 150, keys: 24 });
     const operations = toOperations(history);
     const spec = { name: 'cas-register', options: { init: null } };
