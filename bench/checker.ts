@@ -150,8 +150,6 @@ interface Measured {
   wallMs: number;
   checkMs: number;
   verdicts: Map<string, boolean | 'unknown'>;
-  /** Files with no operation once failed ops are dropped: the CLI says unknown, "nothing was checked". */
-  empty: Set<string>;
   ops: number;
 }
 
@@ -231,18 +229,16 @@ function pairedSets(): PairedSet[] {
 
 function parseVerdicts(stdout: string): Omit<Measured, 'wallMs'> {
   const verdicts = new Map<string, boolean | 'unknown'>();
-  const empty = new Set<string>();
   let checkMs = 0;
   let ops = 0;
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     const row = JSON.parse(line) as { file: string; valid: boolean | 'unknown'; ms: number; ops: number };
     verdicts.set(row.file, row.valid);
-    if (row.ops === 0) empty.add(row.file);
     checkMs += row.ms;
     ops += row.ops;
   }
-  return { verdicts, empty, checkMs, ops };
+  return { verdicts, checkMs, ops };
 }
 
 function timed(command: string, args: string[]): { wallMs: number; stdout: string } {
@@ -257,7 +253,7 @@ function timed(command: string, args: string[]): { wallMs: number; stdout: strin
 }
 
 function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string): Measured {
-  const total: Measured = { wallMs: 0, checkMs: 0, verdicts: new Map(), empty: new Set(), ops: 0 };
+  const total: Measured = { wallMs: 0, checkMs: 0, verdicts: new Map(), ops: 0 };
   for (const group of set.groups) {
     const init = group.init === undefined ? [] : ['--init', group.init];
     const { wallMs, stdout } =
@@ -285,7 +281,6 @@ function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string):
     total.checkMs += parsed.checkMs;
     if (tool === 'zkcheck') total.ops += parsed.ops;
     for (const [file, valid] of parsed.verdicts) total.verdicts.set(file, valid);
-    for (const file of parsed.empty) total.empty.add(file);
   }
   return total;
 }
@@ -337,12 +332,9 @@ function paired(): void {
     const last = zk[zk.length - 1];
     let right = 0;
     let unknown = 0;
-    let empty = 0;
     let agree = 0;
     for (const [file, valid] of last.verdicts) {
-      // The CLI calls a history with no operation unknown ("nothing was checked"); said apart.
-      if (valid === 'unknown' && last.empty.has(file)) empty++;
-      else if (valid === 'unknown') unknown++;
+      if (valid === 'unknown') unknown++;
       if (
         set.expected.has(file) ? valid === set.expected.get(file) : valid === porcupine[0].verdicts.get(file)
       )
@@ -354,7 +346,7 @@ function paired(): void {
     const zkWall = median(zk.map((m) => m.wallMs));
     const pWall = median(porcupine.map((m) => m.wallMs));
     console.log(
-      `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown}${empty ? ` (+${empty} with no op: nothing checked)` : ''} | ${agree}/${files} | ` +
+      `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown} | ${agree}/${files} | ` +
         `${zkCheck.toFixed(0)} (${spread(zk.map((m) => m.checkMs))}) | ${pCheck.toFixed(0)} (${spread(porcupine.map((m) => m.checkMs))}) | ${(zkCheck / pCheck).toFixed(2)} | ` +
         `${zkWall.toFixed(0)} (${spread(zk.map((m) => m.wallMs))}) | ${pWall.toFixed(0)} (${spread(porcupine.map((m) => m.wallMs))}) | ${(zkWall / pWall).toFixed(2)} |`,
     );

@@ -86,6 +86,34 @@ describe('zkcheck check', () => {
     expect(typeof lines[0].ms).toBe('number');
   });
 
+  it('calls a history whose every op failed valid, with a note; empty or all-unknown stays unknown', () => {
+    index = 0;
+    const failedOps = [
+      op(0, 'invoke', 'write', 1),
+      op(1, 'invoke', 'read', null),
+      op(0, 'fail', 'write', 1),
+      op(1, 'fail', 'read', null),
+    ];
+    const allFailed = file('all-failed.jsonl', writeJsonl(failedOps));
+    const failed = zkcheck('check', allFailed, '--model', 'register');
+    expect(failed.status).toBe(0);
+    expect(failed.stdout).toMatch(
+      /^all-failed\.jsonl: valid \(vacuously: all 2 operations failed, so none took effect\) {2}0 ops/,
+    );
+    const claims = zkcheck('check', allFailed, '--model', 'register', '--consistency', 'all');
+    expect(claims.stdout).toContain('all-failed.jsonl: valid (vacuously: all 2 operations failed');
+    // One op of unknown outcome beside the failures: nothing was decided.
+    const crashed = file(
+      'crashed.jsonl',
+      writeJsonl([...failedOps, op(2, 'invoke', 'write', 2), op(2, 'info', 'write', 2)]),
+    );
+    const unknown = zkcheck('check', crashed, '--model', 'register', '--json');
+    expect(unknown.status).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ valid: 'unknown', cause: /nothing was checked/ });
+    const empty = zkcheck('check', file('empty.jsonl', ''), '--model', 'register', '--json');
+    expect(JSON.parse(empty.stdout)).toMatchObject({ valid: 'unknown', cause: /no operations/ });
+  });
+
   it('exits 2 with the cause when the time limit runs out', () => {
     // 22 concurrent writes and a read of a value none wrote: every subset is a configuration.
     index = 0;

@@ -105,7 +105,15 @@ export async function checkFile(
     claims !== undefined
       ? await checkFileClaims(file, history, await consistencyDeclaration(spec, claims), timeLimitMs)
       : await checkPlain(file, history, operations, spec, flags.method, timeLimitMs);
-  if (verdict.valid === true) {
+  const failed = operations.length === 0 ? definitelyFailedOnly(history) : 0;
+  if (failed > 0 && verdict.valid !== false && (verdict.claims ?? []).every((c) => c.valid === true)) {
+    // The claims path (results/analyze.ts) calls it unknown, as it would a run: see definitelyFailedOnly.
+    delete verdict.cause;
+    Object.assign(verdict, {
+      valid: true,
+      note: `vacuously: all ${failed} operations failed, so none took effect`,
+    });
+  } else if (verdict.valid === true) {
     const nothing = nothingChecked(operations);
     if (nothing !== undefined) Object.assign(verdict, { valid: 'unknown', cause: nothing });
   }
@@ -114,6 +122,26 @@ export async function checkFile(
   if (converted) verdict.converted = converted;
   verdict.ms = roundMs(performance.now() - started);
   return verdict;
+}
+
+/**
+ * The number of client ops when every one of them completed with a definite failure, else 0. Such
+ * a history is linearizable (none of its ops took effect, and the empty order explains it), and
+ * that is what a peer checker answers for it (four Knossos histories are so). `check` judges a
+ * file, so it says valid, with a note; a run judges a cluster, and a run in which every op failed
+ * tested nothing, so results/analyze.ts still calls it unknown. A history with no op at all, or
+ * with ops of unknown outcome and none ok, stays unknown here too: nothing in it was decided.
+ */
+function definitelyFailedOnly(history: History): number {
+  let failed = 0;
+  let invoked = 0;
+  for (const op of history) {
+    if (op.process === 'nemesis') continue;
+    if (op.type === 'invoke') invoked++;
+    else if (op.type === 'fail') failed++;
+    else return 0;
+  }
+  return failed === invoked ? failed : 0;
 }
 
 /** Whether a history was recorded by zkcheck's lock or election workload (see LOCK_WORKLOAD_FS). */

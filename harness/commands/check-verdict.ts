@@ -16,6 +16,8 @@ export interface FileVerdict {
   ops: number;
   ms: number;
   cause?: string;
+  /** Said beside a valid verdict that proves little (every op failed). */
+  note?: string;
   /** Plain linearizability: how it was decided, graph or search. */
   method?: 'graph' | 'search';
   partitions?: number;
@@ -70,10 +72,13 @@ export async function formatVerdict(verdict: FileVerdict): Promise<string> {
     const nothing =
       verdict.valid === 'unknown' && !claims.some((c) => c.valid === 'unknown')
         ? `${name}: unknown (${verdict.cause})\n`
-        : '';
+        : verdict.note
+          ? `${name}: valid (${verdict.note})\n`
+          : '';
     return converted + formatClaimLines(claims, { style: 'file', file: name }) + nothing + shrunk.join('');
   }
-  const line = `${name}: ${verdictLabel(verdict.valid, verdict.cause)}  ${verdict.ops} ops  ${verdict.ms} ms\n`;
+  const label = verdictLabel(verdict.valid, verdict.cause) + (verdict.note ? ` (${verdict.note})` : '');
+  const line = `${name}: ${label}  ${verdict.ops} ops  ${verdict.ms} ms\n`;
   const evidence = verdict.counterexample
     ? describeCounterexample(verdict.counterexample)
     : (verdict.explanation ?? []);

@@ -10,8 +10,9 @@
  * picks the graph or the search for plain linearizability). With `--model mutex`, a lock or
  * election workload's history is first converted to Knossos's mutex ops (checker/history/mutex.ts).
  * `--write-edn OUT` also writes the (one) history as Jepsen EDN, a lock run's as those mutex ops.
- * A history in which nothing was checked (no op, none succeeded) is unknown. Bad input is one
- * line on stderr and exit 254.
+ * A history in which nothing was checked (no op, none succeeded) is unknown, except one whose
+ * every op failed: valid, with a note (check-file.ts says why). Bad input is one line on stderr
+ * and exit 254.
  */
 import { Command, Option } from 'commander';
 // Loaded for every check (and --help). What only some flags need (claims, shrinking, the graph
