@@ -32,4 +32,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
 } else {
   const { main } = await import(cli.href);
   process.exitCode = await main(process.argv);
+  // Node 20 can hang for ever at exit when a compile still runs (harness/exit-guard.ts says why).
+  const { collectBeforeExit } = await import(new URL('../dist/harness/exit-guard.js', import.meta.url).href);
+  collectBeforeExit();
 }
