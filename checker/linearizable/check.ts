@@ -42,12 +42,6 @@ export interface CheckOptions {
   parallelAfterMs?: number;
   /** The caller has run validateOperations on these ops with this model: not again. */
   validated?: boolean;
-  /**
-   * The model `spec` resolves to, resolved once by a caller that checks many histories against
-   * it (`zkcheck check` on many files): the same model object keeps the search's code
-   * monomorphic. `spec` still goes to worker threads, which resolve their own.
-   */
-  model?: Model<unknown>;
 }
 
 const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -93,7 +87,7 @@ export async function checkLinearizable(
   const started = performance.now();
   let model: Model<unknown>;
   try {
-    model = options.model ?? resolveModel(spec);
+    model = resolveModel(spec);
     if (!options.validated) validateOperations(ops, model);
   } catch (error) {
     return unknownResult(ops.length, 0, started, `bad input: ${(error as Error).message}`);

@@ -9,11 +9,11 @@ import { checkWellFormed } from '../../checker/history/wellformed.js';
 import { nothingChecked, toOperations } from '../../checker/history/operations.js';
 import { HistoryError } from '../../checker/history/types.js';
 import { ModelError } from '../../checker/models/index.js';
-import { validateOperations } from '../../checker/linearizable/check.js';
+import { resolveModel, validateOperations } from '../../checker/linearizable/check.js';
 import type { History, Operation } from '../../checker/history/types.js';
 import type { ClaimSpec } from '../../checker/claims/types.js';
 import { CONSISTENCY, type CheckFlags } from './check-flags.js';
-import { checkPlain, modelFor } from './check-plain.js';
+import { checkPlain } from './check-plain.js';
 import {
   checkFileClaims,
   consistencyDeclaration,
@@ -68,7 +68,7 @@ export async function checkFile(
     // Inside the try: a malformed queue op (an ok drain without its list) is bad input.
     if (flags.claims === 'queue') queueSpecs = await queueDeclaration(operations, flags, file);
     if (flags.model !== undefined)
-      validateOperations(operations, modelFor({ name: flags.model, options: modelOptions }));
+      validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
   } catch (error) {
     if (error instanceof ModelError) {
       process.stderr.write(`zkcheck: ${file}: ${error.message}\n`);

@@ -8,22 +8,6 @@ import type { History, Operation } from '../../checker/history/types.js';
 import type { Method } from './check-flags.js';
 import { roundMs, type FileVerdict, type Spec } from './check-verdict.js';
 
-/** The model modelFor gave last, and what it was asked for. */
-let last: { name: string; options: Spec['options']; model: Model<unknown> } | undefined;
-
-/**
- * The model a spec names, one object for all the files of a command (the spec's options object is
- * the command's): the search's code then sees one model and stays monomorphic, and the model's
- * defaults are filled once. Measured on the 120 Knossos cas files, 40 fresh processes each:
- * checking took a median of 42 ms instead of 46. A model keeps nothing of a history but interned
- * values, as it already does across the parts of one history.
- */
-export function modelFor(spec: Spec): Model<unknown> {
-  if (last?.name !== spec.name || last.options !== spec.options)
-    last = { name: spec.name, options: spec.options, model: resolveModel(spec) };
-  return last.model;
-}
-
 /** Plain linearizability by the method --method names (auto: the graph where the model has one). */
 export async function checkPlain(
   file: string,
@@ -34,7 +18,7 @@ export async function checkPlain(
   timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
   if (method === 'search') return checkBySearch(file, operations, spec, timeLimitMs);
-  const model = modelFor(spec);
+  const model = resolveModel(spec);
   if (method === 'graph') return checkByGraphOnly(file, history, operations, model);
   return model.versionGraph
     ? checkByGraph(file, history, operations, spec, timeLimitMs)
@@ -48,11 +32,7 @@ async function checkBySearch(
   timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
   // check-file.ts validated the ops with this model before any check.
-  const result = await checkLinearizable(operations, spec, {
-    timeLimitMs,
-    validated: true,
-    model: modelFor(spec),
-  });
+  const result = await checkLinearizable(operations, spec, { timeLimitMs, validated: true });
   return {
     file,
     valid: result.valid,

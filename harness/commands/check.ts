@@ -98,8 +98,7 @@ promise (stale plain reads, ZOOKEEPER-1675) is marked "allowed by ZooKeeper's do
 guarantees" and does not fail the run. zk-versioned-register histories whose replies carry
 versions are checked exactly by cycle detection (also for plain --consistency linearizable);
 others by search. --time-limit is the budget of each file, all its claims together. A history
-with no operation, or in which none succeeded, proves nothing: unknown. One in which every
-operation failed is valid, with a note: none took effect.
+with no operation, or in which none succeeded, proves nothing: unknown.
 
 --method picks how plain linearizability (--consistency linearizable) is decided: auto (the
 default) uses the version graph where the model reports versions (zk-versioned-register) and
