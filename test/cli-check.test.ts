@@ -86,9 +86,11 @@ describe('zkcheck check', () => {
     expect(typeof lines[0].ms).toBe('number');
   });
 
-  it('calls a history whose every op failed valid, with a note; empty or all-unknown stays unknown', () => {
+  it('calls a history in which no op succeeded valid, with a note saying why; an empty file unknown', () => {
     index = 0;
+    const nemesis = (f: string): Op => ({ ...op(0, 'info', f, null), process: 'nemesis' });
     const failedOps = [
+      nemesis('kill'),
       op(0, 'invoke', 'write', 1),
       op(1, 'invoke', 'read', null),
       op(0, 'fail', 'write', 1),
@@ -98,19 +100,40 @@ describe('zkcheck check', () => {
     const failed = zkcheck('check', allFailed, '--model', 'register');
     expect(failed.status).toBe(0);
     expect(failed.stdout).toMatch(
-      /^all-failed\.jsonl: valid \(vacuously: all 2 operations failed, so none took effect\) {2}0 ops/,
+      /^all-failed\.jsonl: valid \(vacuously: no operation succeeded \(2 failed\)\) {2}0 ops/,
     );
+    const json = zkcheck('check', allFailed, '--model', 'register', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, note: /2 failed/ });
+    expect(JSON.parse(json.stdout).cause).toBeUndefined();
+    // The claims say the same (results/analyze.ts alone would call it unknown, as for a run).
     const claims = zkcheck('check', allFailed, '--model', 'register', '--consistency', 'all');
-    expect(claims.stdout).toContain('all-failed.jsonl: valid (vacuously: all 2 operations failed');
-    // One op of unknown outcome beside the failures: nothing was decided.
+    expect(claims.status).toBe(0);
+    expect(claims.stdout).toContain('all-failed.jsonl: valid (vacuously: no operation succeeded (2 failed))');
+    expect(claims.stdout).not.toContain('unknown');
+    // Ops of unknown outcome beside the failures: none is known to have taken effect either.
     const crashed = file(
       'crashed.jsonl',
       writeJsonl([...failedOps, op(2, 'invoke', 'write', 2), op(2, 'info', 'write', 2)]),
     );
-    const unknown = zkcheck('check', crashed, '--model', 'register', '--json');
-    expect(unknown.status).toBe(2);
-    expect(JSON.parse(unknown.stdout)).toMatchObject({ valid: 'unknown', cause: /nothing was checked/ });
+    const unknownOutcome = zkcheck('check', crashed, '--model', 'register', '--json');
+    expect(unknownOutcome.status).toBe(0);
+    expect(JSON.parse(unknownOutcome.stdout)).toMatchObject({
+      valid: true,
+      note: 'vacuously: no operation succeeded (2 failed, 1 of unknown outcome)',
+    });
+    // Nemesis entries only (one of Knossos's histories is so).
+    const faultsOnly = file('faults-only.jsonl', writeJsonl([nemesis('kill'), nemesis('start')]));
+    const faults = zkcheck('check', faultsOnly, '--model', 'register', '--json');
+    expect(faults.status).toBe(0);
+    expect(JSON.parse(faults.stdout)).toMatchObject({
+      valid: true,
+      note: 'vacuously: no client operation, only 2 nemesis entries',
+    });
+    // One op that succeeded: an ordinary verdict, no note.
+    const withOk = zkcheck('check', validHistory, '--model', 'register', '--json');
+    expect(JSON.parse(withOk.stdout).note).toBeUndefined();
     const empty = zkcheck('check', file('empty.jsonl', ''), '--model', 'register', '--json');
+    expect(empty.status).toBe(2);
     expect(JSON.parse(empty.stdout)).toMatchObject({ valid: 'unknown', cause: /no operations/ });
   });
 

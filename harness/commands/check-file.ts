@@ -105,14 +105,15 @@ export async function checkFile(
     claims !== undefined
       ? await checkFileClaims(file, history, await consistencyDeclaration(spec, claims), timeLimitMs)
       : await checkPlain(file, history, operations, spec, flags.method, timeLimitMs);
-  const failed = operations.length === 0 ? definitelyFailedOnly(history) : 0;
-  if (failed > 0 && verdict.valid !== false && (verdict.claims ?? []).every((c) => c.valid === true)) {
-    // The claims path (results/analyze.ts) calls it unknown, as it would a run: see definitelyFailedOnly.
+  const vacuous = vacuousNote(history, operations);
+  if (
+    vacuous !== undefined &&
+    verdict.valid !== false &&
+    (verdict.claims ?? []).every((c) => c.valid === true)
+  ) {
+    // The claims path (results/analyze.ts) calls it unknown, as it does a run: see vacuousNote.
     delete verdict.cause;
-    Object.assign(verdict, {
-      valid: true,
-      note: `vacuously: all ${failed} operations failed, so none took effect`,
-    });
+    Object.assign(verdict, { valid: true, note: vacuous });
   } else if (verdict.valid === true) {
     const nothing = nothingChecked(operations);
     if (nothing !== undefined) Object.assign(verdict, { valid: 'unknown', cause: nothing });
@@ -125,23 +126,25 @@ export async function checkFile(
 }
 
 /**
- * The number of client ops when every one of them completed with a definite failure, else 0. Such
- * a history is linearizable (none of its ops took effect, and the empty order explains it), and
- * that is what a peer checker answers for it (four Knossos histories are so). `check` judges a
- * file, so it says valid, with a note; a run judges a cluster, and a run in which every op failed
- * tested nothing, so results/analyze.ts still calls it unknown. A history with no op at all, or
- * with ops of unknown outcome and none ok, stays unknown here too: nothing in it was decided.
+ * Why a history that has entries, but in which no operation succeeded, is valid, or undefined for
+ * any other history. Such a history is linearizable: none of its ops is known to have taken
+ * effect, so the empty order explains every one (a failed op did not happen, one of unknown
+ * outcome may not have), and that is what a peer checker answers (Knossos, for five of its
+ * histories: four whose every op failed and one with nemesis entries only). `check` judges a
+ * history, so it says valid, with this note; a run judges a cluster, and a run in which nothing
+ * succeeded tested nothing, so results/analyze.ts still calls it unknown. An empty history (no
+ * entry at all: the wrong file, or a truncated one) stays unknown here too.
  */
-function definitelyFailedOnly(history: History): number {
+function vacuousNote(history: History, operations: readonly Operation[]): string | undefined {
+  if (history.length === 0 || operations.some((op) => op.status === 'ok')) return undefined;
   let failed = 0;
-  let invoked = 0;
-  for (const op of history) {
-    if (op.process === 'nemesis') continue;
-    if (op.type === 'invoke') invoked++;
-    else if (op.type === 'fail') failed++;
-    else return 0;
-  }
-  return failed === invoked ? failed : 0;
+  for (const op of history) if (op.process !== 'nemesis' && op.type === 'fail') failed++;
+  const unknown = operations.length; // failed ops are not operations; what is left is of unknown outcome
+  if (failed + unknown === 0) return `vacuously: no client operation, only ${history.length} nemesis entries`;
+  const how = [failed ? `${failed} failed` : '', unknown ? `${unknown} of unknown outcome` : '']
+    .filter(Boolean)
+    .join(', ');
+  return `vacuously: no operation succeeded (${how})`;
 }
 
 /** Whether a history was recorded by zkcheck's lock or election workload (see LOCK_WORKLOAD_FS). */

@@ -10,9 +10,8 @@
  * picks the graph or the search for plain linearizability). With `--model mutex`, a lock or
  * election workload's history is first converted to Knossos's mutex ops (checker/history/mutex.ts).
  * `--write-edn OUT` also writes the (one) history as Jepsen EDN, a lock run's as those mutex ops.
- * A history in which nothing was checked (no op, none succeeded) is unknown, except one whose
- * every op failed: valid, with a note (check-file.ts says why). Bad input is one line on stderr
- * and exit 254.
+ * With --model, a history in which no op succeeded is valid, vacuously, with a note saying so
+ * (check-file.ts says why); an empty one is unknown. Bad input is one line on stderr and exit 254.
  */
 import { Command, Option } from 'commander';
 // Loaded for every check (and --help). What only some flags need (claims, shrinking, the graph
@@ -88,7 +87,10 @@ export function registerCheckCommand(program: Command): void {
       `
 Each file gets one line: its verdict (valid, INVALID or unknown with the cause), the number of
 operations and the time taken. An invalid history also gets the operation that cannot be
-linearized and the last one linearized before it.
+linearized and the last one linearized before it. With --model, a history in which no operation
+succeeded (all failed or of unknown outcome, or nemesis entries only) is linearizable, vacuously:
+valid, with a note that says so (a run that tested nothing is unknown, but a file is judged as a
+history). An empty file is unknown.
 
 --consistency checks ZooKeeper's claims one by one: sequential (reads sequentially consistent),
 zookeeper (ordered sequential consistency: sessions in order, updates in real time) or all (also
@@ -97,8 +99,7 @@ a line: valid, INVALID or unknown, a note, and the time. A broken claim that Zoo
 promise (stale plain reads, ZOOKEEPER-1675) is marked "allowed by ZooKeeper's documented
 guarantees" and does not fail the run. zk-versioned-register histories whose replies carry
 versions are checked exactly by cycle detection (also for plain --consistency linearizable);
-others by search. --time-limit is the budget of each file, all its claims together. A history
-with no operation, or in which none succeeded, proves nothing: unknown.
+others by search. --time-limit is the budget of each file, all its claims together.
 
 --method picks how plain linearizability (--consistency linearizable) is decided: auto (the
 default) uses the version graph where the model reports versions (zk-versioned-register) and
