@@ -129,8 +129,8 @@ export async function checkFile(
  * Why a history that has entries, but in which no operation succeeded, is valid, or undefined for
  * any other history. Such a history is linearizable: none of its ops is known to have taken
  * effect, so the empty order explains every one (a failed op did not happen, one of unknown
- * outcome may not have), and that is what a peer checker answers (Knossos, for five of its
- * histories: four whose every op failed and one with nemesis entries only). `check` judges a
+ * outcome may not have), and that is what a peer checker answers (Knossos, for four of its
+ * histories: three whose every op failed and one with nemesis entries only). `check` judges a
  * history, so it says valid, with this note; a run judges a cluster, and a run in which nothing
  * succeeded tested nothing, so results/analyze.ts still calls it unknown. An empty history (no
  * entry at all: the wrong file, or a truncated one) stays unknown here too.
