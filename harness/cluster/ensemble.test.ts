@@ -105,29 +105,42 @@ for (const provider of ['local', 'docker'] as const) {
         const others = e.nodes.map((n) => n.id).filter((id) => id !== old);
         const t0 = Date.now();
         await e.links.isolate(old);
-        const fresh = await eventually('a new leader among the rest', 30_000, async () => {
-          const status = await e.status();
-          const leader = status.find((s) => s.mode === 'leader' && others.includes(s.id));
-          const oldStatus = status.find((s) => s.id === old)!;
-          return leader && oldStatus.mode !== 'leader' ? leader.id : undefined;
-        });
-        console.log(`[${provider}] new leader ${fresh} ${Date.now() - t0} ms after isolating ${old}`);
-        expect(others).toContain(fresh);
-        const writer = await ZkSession.connect(e.connectString(fresh));
         try {
-          await writer.create('/partitioned', 'written while cut off');
+          // Alone on the machine 2-8 s; once, in a full CI=true run, over 30 (the two did elect,
+          // later). Why is not known; a FastLeaderElection round that hears no notification
+          // doubles its wait (up to 60 s), so a slow round can cost much more than the next.
+          let seen = '';
+          const fresh = await eventually(
+            () => `a new leader among the rest (last seen: ${seen})`,
+            60_000,
+            async () => {
+              const status = await e.status();
+              seen = status.map((st) => `${st.id}:${st.mode ?? st.error ?? '?'}`).join(', ');
+              const leader = status.find((s) => s.mode === 'leader' && others.includes(s.id));
+              const oldStatus = status.find((s) => s.id === old)!;
+              return leader && oldStatus.mode !== 'leader' ? leader.id : undefined;
+            },
+          );
+          console.log(`[${provider}] new leader ${fresh} ${Date.now() - t0} ms after isolating ${old}`);
+          expect(others).toContain(fresh);
+          const writer = await ZkSession.connect(e.connectString(fresh));
+          try {
+            await writer.create('/partitioned', 'written while cut off');
+          } finally {
+            await writer.close();
+          }
+          // The isolated node cannot serve: it has no quorum.
+          expect((await e.status()).find((s) => s.id === old)!.mode).toBeUndefined();
         } finally {
-          await writer.close();
+          // Healed whatever happened: the tests after this one need the whole ensemble.
+          await e.links.healAll();
         }
-        // The isolated node cannot serve: it has no quorum.
-        expect((await e.status()).find((s) => s.id === old)!.mode).toBeUndefined();
-        await e.links.healAll();
         await eventually('the old leader rejoins', 30_000, async () =>
           (await e.status()).find((s) => s.id === old)!.mode === 'follower' ? true : undefined,
         );
         expect(await readOnce(e.connectString(old), '/partitioned')).toBe('written while cut off');
         expect(directPeerConnections(peerPorts(e))).toEqual([]);
-      }, 90_000);
+      }, 120_000);
 
       it('pause makes a node clients time out and resume recovers it', async () => {
         const follower = (await e.status()).find((s) => s.mode === 'follower')!.id;

@@ -6,9 +6,12 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { ZkSession } from '../client/session.js';
 
-/** Polls `check` every `everyMs` until it returns a value other than undefined, or throws after `ms`. */
+/**
+ * Polls `check` every `everyMs` until it returns a value other than undefined, or throws after
+ * `ms`, naming `what` (a function: asked at the end, so it can tell what was last seen).
+ */
 export async function eventually<T>(
-  what: string,
+  what: string | (() => string),
   ms: number,
   check: () => Promise<T | undefined>,
   everyMs = 200,
@@ -25,7 +28,7 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   throw new Error(
-    `${what}: not within ${ms} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+    `${typeof what === 'function' ? what() : what}: not within ${ms} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
   );
 }
 
