@@ -198,8 +198,10 @@ describe('search against the brute-force oracle', () => {
       // Every versioned object makes classes; a register's need a crashed update repeated with a
       // value some op observes (else it is pruned), rarer: the unsound variant tried still fails.
       if (name === 'zk-versioned-register') expect(classed, 'with interchangeable ops').toBeGreaterThan(100);
+      // (25-37 such histories in ten runs here, and 19 once: the bound sits far
+      // below, and still fails a rule that never forms a class.)
       if (name === 'cas-register' && values === 'small values')
-        expect(classed, 'with interchangeable ops').toBeGreaterThan(20);
+        expect(classed, 'with interchangeable ops').toBeGreaterThan(10);
     });
   }
 

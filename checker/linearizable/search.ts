@@ -96,7 +96,8 @@ export function startSearch<S>(
   // Unknown-outcome ops no linearization needs (the model's proof) are not searched at all.
   const ops = model.prune?.(allOps) ?? allOps;
   const n = ops.length;
-  const okCount = ops.reduce((count, op) => count + (op.status === 'ok' ? 1 : 0), 0);
+  let okCount = 0;
+  for (const op of ops) if (op.status === 'ok') okCount++;
   if (okCount === 0) return { run: () => ({ valid: true, configurations: 0 }) };
   const impossible = model.impossible?.(ops);
   if (impossible) {
