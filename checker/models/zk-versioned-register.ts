@@ -77,34 +77,25 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
     return pair as [number, unknown];
   };
 
-  /**
-   * Whether the reply `output` agrees with the state it claims to leave behind: `reported`'s
-   * reading without building its object, since this runs at every step of a search.
-   */
-  const agrees = (op: Operation, output: unknown, bareIsValue: boolean, after: VersionedState): boolean => {
-    if (output === undefined || output === null) return true;
-    if (isPlainObject(output) && 'version' in output) {
-      const version = output.version;
-      if (!Number.isSafeInteger(version))
-        throw malformed(NAME, op, `reports version ${render(version)}, not a safe integer`);
-      return version === after.version && (!('value' in output) || values.find(output.value) === after.value);
-    }
-    return !bareIsValue || values.find(output) === after.value;
-  };
+  /** Whether a reply agrees with the state it claims to leave behind. */
+  const agrees = (reply: Reported | undefined, after: VersionedState): boolean =>
+    reply === undefined ||
+    ((reply.version === undefined || reply.version === after.version) &&
+      (!reply.hasValue || values.find(reply.value) === after.value));
 
   const step = (state: VersionedState, op: Operation): VersionedState | undefined => {
     switch (op.f) {
       case 'read':
-        return agrees(op, knownOutput(op), true, state) ? state : undefined;
+        return agrees(reported(op, knownOutput(op), true), state) ? state : undefined;
       case 'write': {
         const after = { value: values.id(op.input), version: state.version + 1 };
-        return agrees(op, knownOutput(op), false, after) ? after : undefined;
+        return agrees(reported(op, knownOutput(op), false), after) ? after : undefined;
       }
       case 'cas': {
         const [version, value] = casInput(op);
         if (state.version !== version) return undefined;
         const after = { value: values.id(value), version: version + 1 };
-        return agrees(op, knownOutput(op), false, after) ? after : undefined;
+        return agrees(reported(op, knownOutput(op), false), after) ? after : undefined;
       }
     }
     throw unsupported(NAME, op, FS);
@@ -112,30 +103,32 @@ export function zkVersionedRegisterModel(options: ModelOptions = {}): Model<Vers
 
   /** See the module comment: crashed writes, and crashed cas ops per version, of unread values. */
   const interchangeable = (ops: readonly Operation[]): Int32Array | undefined => {
+    // The value each crashed update writes, interned before any read is looked at, so that the
+    // reads find theirs without adding to the table.
+    const written = new Int32Array(ops.length).fill(-1);
     let crashed = 0;
-    for (const op of ops) if (op.status === 'info') crashed++;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.status !== 'info') continue;
+      crashed++;
+      if (op.f === 'write') written[i] = values.id(op.input);
+      else if (op.f === 'cas') written[i] = values.id(casInput(op)[1]);
+    }
     if (crashed < 2) return undefined; // most parts: nothing to class, so no reply is read
-    // The values the crashed updates write, then which of them some ok read reports.
-    const written = new Set<number>();
-    for (const op of ops)
-      if (op.status === 'info' && (op.f === 'write' || op.f === 'cas'))
-        written.add(values.id(op.f === 'cas' ? casInput(op)[1] : op.input));
     const read = new Set<number>();
     for (const op of ops) {
       if (op.status !== 'ok' || op.f !== 'read') continue;
       const reply = reported(op, op.output, true);
-      const id = reply?.hasValue ? values.find(reply.value) : -1;
-      if (written.has(id)) read.add(id);
+      if (reply?.hasValue) read.add(values.find(reply.value));
     }
     const classOf = new Int32Array(ops.length).fill(-1);
     const casClass = new Map<number, number>();
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      if (op.status !== 'info') continue;
-      if (op.f === 'write' && !read.has(values.id(op.input))) classOf[i] = 0;
-      else if (op.f === 'cas') {
-        const [version, value] = casInput(op);
-        if (read.has(values.id(value))) continue;
+      if (written[i] < 0 || read.has(written[i])) continue;
+      if (op.f === 'write') classOf[i] = 0;
+      else {
+        const version = casInput(op)[0];
         if (!casClass.has(version)) casClass.set(version, casClass.size + 1);
         classOf[i] = casClass.get(version)!;
       }
