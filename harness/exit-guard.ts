@@ -13,7 +13,7 @@
  * live (little, once the command has returned), so a compile still in flight allocates without
  * asking. It is no proof: Node's maintainers name other ways into the same wait (a collection at
  * the hard heap limit). Measured: `npm run bench:exit` (processes that end right after 120
- * checks) hung in 2 of 100 runs without it and in none of 100 with it; the same script in a shell
+ * checks) hung in 2 of 100 runs without it and in none of 100 with it; a script like it in a shell
  * loop hung in 8 of 100 runs without it and in none of 450 with it. It costs 5-16 ms.
  */
 import { setFlagsFromString } from 'node:v8';

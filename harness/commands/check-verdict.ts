@@ -16,7 +16,7 @@ export interface FileVerdict {
   ops: number;
   ms: number;
   cause?: string;
-  /** Said beside a valid verdict that proves little (every op failed). */
+  /** Said beside a valid verdict that holds vacuously (no op succeeded: check-file.ts). */
   note?: string;
   /** Plain linearizability: how it was decided, graph or search. */
   method?: 'graph' | 'search';
@@ -69,13 +69,15 @@ export async function formatVerdict(verdict: FileVerdict): Promise<string> {
       ...claim,
       explanation: verdict.explanations?.get(claim.claim),
     }));
-    const nothing =
+    // The file's own verdict, where the claims' lines do not say it: unknown with no claim
+    // unknown (nothing was checked), or valid only vacuously.
+    const overall =
       verdict.valid === 'unknown' && !claims.some((c) => c.valid === 'unknown')
         ? `${name}: unknown (${verdict.cause})\n`
         : verdict.note
           ? `${name}: valid (${verdict.note})\n`
           : '';
-    return converted + formatClaimLines(claims, { style: 'file', file: name }) + nothing + shrunk.join('');
+    return converted + formatClaimLines(claims, { style: 'file', file: name }) + overall + shrunk.join('');
   }
   const label = verdictLabel(verdict.valid, verdict.cause) + (verdict.note ? ` (${verdict.note})` : '');
   const line = `${name}: ${label}  ${verdict.ops} ops  ${verdict.ms} ms\n`;
