@@ -49,12 +49,17 @@ export class DeadEndRecord {
   }
 }
 
+/** The other ops whose span overlaps `op`'s. */
+function concurrentWith(ops: Operation[], op: Operation): Operation[] {
+  return ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret);
+}
+
 /** A counterexample without a search: the op the model's `impossible` names, and why. */
 export function impossibleCounterexample(ops: Operation[], { op, reason }: Impossibility): Counterexample {
   return {
     key: op.key,
     op,
-    concurrent: ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret),
+    concurrent: concurrentWith(ops, op),
     finalPaths: [[{ op, inconsistency: reason }]],
     states: ['(any: no order of the ops can make it legal)'],
   };
@@ -82,12 +87,11 @@ export function buildCounterexample<S>(
     finalPaths.push([...prefix, step]);
   }
   const previous = deadEnd.tail.at(-1);
-  const concurrent = ops.filter((other) => other !== op && other.call < op.ret && op.call < other.ret);
   return {
     key: op.key,
     op,
     ...(previous ? { previousOk: ops[previous[0]] } : {}),
-    concurrent,
+    concurrent: concurrentWith(ops, op),
     finalPaths,
     states: [describe(deadEnd.stateId)],
   };
