@@ -42,6 +42,8 @@ export interface CheckOptions {
   parallelAfterMs?: number;
   /** The caller has run validateOperations on these ops with this model: not again. */
   validated?: boolean;
+  /** `spec` resolved by the caller already (for its own use): not again. Workers resolve `spec`. */
+  model?: Model<unknown>;
 }
 
 const DEFAULT_MEMORY_BYTES = 1024 * 1024 * 1024;
@@ -87,7 +89,7 @@ export async function checkLinearizable(
   const started = performance.now();
   let model: Model<unknown>;
   try {
-    model = resolveModel(spec);
+    model = options.model ?? resolveModel(spec);
     if (!options.validated) validateOperations(ops, model);
   } catch (error) {
     return unknownResult(ops.length, 0, started, `bad input: ${(error as Error).message}`);

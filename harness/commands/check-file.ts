@@ -12,6 +12,7 @@ import { ModelError } from '../../checker/models/index.js';
 import { resolveModel, validateOperations } from '../../checker/linearizable/check.js';
 import type { History, Operation } from '../../checker/history/types.js';
 import type { ClaimSpec } from '../../checker/claims/types.js';
+import type { Model } from '../../checker/models/model.js';
 import { CONSISTENCY, type CheckFlags } from './check-flags.js';
 import { checkPlain } from './check-plain.js';
 import {
@@ -44,6 +45,8 @@ export async function checkFile(
   /** A lock or election run's history as Knossos's mutex ops, when it was converted. */
   let mutex: History | undefined;
   let queueSpecs: ClaimSpec[] | undefined;
+  /** The --model resolved for this file, once: validation and the search share it. */
+  let model: Model<unknown> | undefined;
   try {
     history = await readHistoryFile(file, {
       format: flags.format,
@@ -67,8 +70,10 @@ export async function checkFile(
     operations = toOperations(history);
     // Inside the try: a malformed queue op (an ok drain without its list) is bad input.
     if (flags.claims === 'queue') queueSpecs = await queueDeclaration(operations, flags, file);
-    if (flags.model !== undefined)
-      validateOperations(operations, resolveModel({ name: flags.model, options: modelOptions }));
+    if (flags.model !== undefined) {
+      model = resolveModel({ name: flags.model, options: modelOptions });
+      validateOperations(operations, model);
+    }
   } catch (error) {
     if (error instanceof ModelError) {
       process.stderr.write(`zkcheck: ${file}: ${error.message}\n`);
@@ -104,7 +109,7 @@ export async function checkFile(
   const verdict =
     claims !== undefined
       ? await checkFileClaims(file, history, await consistencyDeclaration(spec, claims), timeLimitMs)
-      : await checkPlain(file, history, operations, spec, flags.method, timeLimitMs);
+      : await checkPlain(file, history, operations, spec, model!, flags.method, timeLimitMs);
   const vacuous = vacuousNote(history, operations);
   if (
     vacuous !== undefined &&

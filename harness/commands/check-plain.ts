@@ -3,7 +3,7 @@
  * the search (checker/linearizable), or by the version graph where the model reports versions.
  */
 import type { Model } from '../../checker/models/model.js';
-import { checkLinearizable, resolveModel } from '../../checker/linearizable/check.js';
+import { checkLinearizable } from '../../checker/linearizable/check.js';
 import type { History, Operation } from '../../checker/history/types.js';
 import type { Method } from './check-flags.js';
 import { roundMs, type FileVerdict, type Spec } from './check-verdict.js';
@@ -14,25 +14,26 @@ export async function checkPlain(
   history: History,
   operations: Operation[],
   spec: Spec,
+  /** `spec` resolved: check-file.ts validated the ops with it. */
+  model: Model<unknown>,
   method: Method,
   timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
-  if (method === 'search') return checkBySearch(file, operations, spec, timeLimitMs);
-  const model = resolveModel(spec);
+  if (method === 'search') return checkBySearch(file, operations, spec, model, timeLimitMs);
   if (method === 'graph') return checkByGraphOnly(file, history, operations, model);
   return model.versionGraph
     ? checkByGraph(file, history, operations, spec, timeLimitMs)
-    : checkBySearch(file, operations, spec, timeLimitMs);
+    : checkBySearch(file, operations, spec, model, timeLimitMs);
 }
 
 async function checkBySearch(
   file: string,
   operations: Operation[],
   spec: Spec,
+  model: Model<unknown>,
   timeLimitMs: number | undefined,
 ): Promise<FileVerdict> {
-  // check-file.ts validated the ops with this model before any check.
-  const result = await checkLinearizable(operations, spec, { timeLimitMs, validated: true });
+  const result = await checkLinearizable(operations, spec, { timeLimitMs, validated: true, model });
   return {
     file,
     valid: result.valid,
