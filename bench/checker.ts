@@ -14,8 +14,11 @@
  * for the versioned sets, where the CLI would take the exact graph method, with `--method
  * search`). Whole process = that
  * process's wall time (start, parse, check, exit); in-checker = the sum of the per-file check
- * times each tool reports. Medians, spreads (min–max) and the zkcheck ÷ Porcupine ratio of the
- * medians are printed per set, with the load average. ZKCHECK_BENCH_PARTS picks parts
+ * times each tool reports. A third column starts bare Node (`node -e 0`) once per process of the
+ * set, in the same rounds: no Node program's whole process can beat it, so where its ratio to
+ * Porcupine is over a target, that target is out of reach for zkcheck whatever its code does.
+ * Medians, spreads (min–max) and the ratios of the medians are printed per set, with the load
+ * average. ZKCHECK_BENCH_PARTS picks parts
  * (paired,peers,large; default all).
  */
 import { spawnSync } from 'node:child_process';
@@ -252,10 +255,21 @@ function timed(command: string, args: string[]): { wallMs: number; stdout: strin
   return { wallMs, stdout: child.stdout };
 }
 
-function runTool(tool: 'zkcheck' | 'porcupine', set: PairedSet, binary: string): Measured {
+/**
+ * `node-floor` starts Node with nothing to run, once per group: the least any Node program's
+ * whole process can take here, spawned the same way, so that the whole-process column can be
+ * read against what is reachable at all.
+ */
+type Tool = 'zkcheck' | 'porcupine' | 'node-floor';
+
+function runTool(tool: Tool, set: PairedSet, binary: string): Measured {
   const total: Measured = { wallMs: 0, checkMs: 0, verdicts: new Map(), ops: 0 };
   for (const group of set.groups) {
     const init = group.init === undefined ? [] : ['--init', group.init];
+    if (tool === 'node-floor') {
+      total.wallMs += timed(process.execPath, ['-e', '0']).wallMs;
+      continue;
+    }
     const { wallMs, stdout } =
       tool === 'porcupine'
         ? timed(binary, [
@@ -306,14 +320,23 @@ function paired(): void {
         .map((x) => x.toFixed(2))
         .join(' ')}`,
   );
-  const results = sets.map(() => ({ zk: [] as Measured[], porcupine: [] as Measured[] }));
+  const results = sets.map(() => ({
+    zk: [] as Measured[],
+    porcupine: [] as Measured[],
+    floor: [] as Measured[],
+  }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, set] of sets.entries()) {
-      const order: Array<'zkcheck' | 'porcupine'> =
-        round % 2 === 0 ? ['zkcheck', 'porcupine'] : ['porcupine', 'zkcheck'];
+      const order: Tool[] =
+        round % 2 === 0 ? ['zkcheck', 'porcupine', 'node-floor'] : ['node-floor', 'porcupine', 'zkcheck'];
       for (const tool of order) {
         const measured = runTool(tool, set, built.binary);
-        (tool === 'zkcheck' ? results[i].zk : results[i].porcupine).push(measured);
+        const into = {
+          zkcheck: results[i].zk,
+          porcupine: results[i].porcupine,
+          'node-floor': results[i].floor,
+        };
+        into[tool].push(measured);
       }
     }
   }
@@ -323,11 +346,11 @@ function paired(): void {
       .join(' ')}`,
   );
   console.log(
-    '| set | files | procs | ops | zkcheck right | unknown | agree w/ Porcupine | in-checker zkcheck | Porcupine | ratio | whole process zkcheck | Porcupine | ratio |',
+    '| set | files | procs | ops | zkcheck right | unknown | agree w/ Porcupine | in-checker zkcheck | Porcupine | ratio | whole process zkcheck | Porcupine | ratio | `node -e 0` × procs | its ratio |',
   );
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const [i, set] of sets.entries()) {
-    const { zk, porcupine } = results[i];
+    const { zk, porcupine, floor } = results[i];
     const files = set.groups.reduce((n, group) => n + group.files.length, 0);
     const last = zk[zk.length - 1];
     let right = 0;
@@ -345,10 +368,12 @@ function paired(): void {
     const pCheck = median(porcupine.map((m) => m.checkMs));
     const zkWall = median(zk.map((m) => m.wallMs));
     const pWall = median(porcupine.map((m) => m.wallMs));
+    const floorWall = median(floor.map((m) => m.wallMs));
     console.log(
       `| ${set.name} | ${files} | ${set.groups.length} | ${last.ops} | ${right}/${files}${set.expected.size ? '' : ' (vs Porcupine)'} | ${unknown} | ${agree}/${files} | ` +
         `${zkCheck.toFixed(0)} (${spread(zk.map((m) => m.checkMs))}) | ${pCheck.toFixed(0)} (${spread(porcupine.map((m) => m.checkMs))}) | ${(zkCheck / pCheck).toFixed(2)} | ` +
-        `${zkWall.toFixed(0)} (${spread(zk.map((m) => m.wallMs))}) | ${pWall.toFixed(0)} (${spread(porcupine.map((m) => m.wallMs))}) | ${(zkWall / pWall).toFixed(2)} |`,
+        `${zkWall.toFixed(0)} (${spread(zk.map((m) => m.wallMs))}) | ${pWall.toFixed(0)} (${spread(porcupine.map((m) => m.wallMs))}) | ${(zkWall / pWall).toFixed(2)} | ` +
+        `${floorWall.toFixed(0)} (${spread(floor.map((m) => m.wallMs))}) | ${(floorWall / pWall).toFixed(2)} |`,
     );
   }
 }
