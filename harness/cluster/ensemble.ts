@@ -179,14 +179,21 @@ class RunningEnsemble implements Ensemble {
         writeRunRecord({ ...this.record, proxyPid: this.host.pid, toxiproxyUrl: this.host.url });
       this.log(`proxies on ${this.host.description}`);
       if (!this.host.pid) {
-        // A real Toxiproxy ignores zk_advertise (see harness/proxy/zk-election.ts).
+        // A real Toxiproxy ignores zk_advertise and redial_refused_ms (harness/proxy/zk-election.ts, link.ts).
         this.log(
           'warning: on a real Toxiproxy, election dial-backs cannot be routed through the proxies; after a healed ' +
-            "partition a node may rejoin a higher-id leader only once that leader dials it (zkcheck's own proxy has no such limit)",
+            'partition a node may rejoin a higher-id leader only once that leader dials it; and a follower that ' +
+            "dials its new leader before it listens gives up and re-elects (zkcheck's own proxy has neither limit)",
         );
       }
       signal?.throwIfAborted();
-      this.created = await createLinks(this.host.url, this.runId, plan, ports.slice(3 * size));
+      this.created = await createLinks(
+        this.host.url,
+        this.runId,
+        plan,
+        ports.slice(3 * size),
+        timing.initLimit * timing.tickTimeMs,
+      );
       signal?.throwIfAborted();
       this.nodes = plan.map((p) => {
         const dir = join(this.record.baseDir, `n${p.id}`);

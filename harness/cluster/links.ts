@@ -60,6 +60,11 @@ export async function createLinks(
   runId: string,
   nodes: readonly LinkPlanNode[],
   peerProxyPorts: readonly number[],
+  /**
+   * How long a quorum proxy keeps dialling a node whose quorum port refuses (zkcheck's proxy
+   * only; see harness/proxy/link.ts): a follower would retry that long itself, initLimit ticks.
+   */
+  quorumRedialMs = 0,
 ): Promise<CreatedLinks> {
   if (peerProxyPorts.length !== peerProxyPortCount(nodes.length)) {
     throw new Error(
@@ -89,6 +94,7 @@ export async function createLinks(
     upstream: string;
     enabled: boolean;
     zk_advertise?: string;
+    redial_refused_ms?: number;
   }> = nodes.map((n) => ({
     name: clientName(n.id),
     listen: '127.0.0.1:0',
@@ -105,7 +111,9 @@ export async function createLinks(
           listen: listenOf.get(peerName(from.id, to.id, kind))!,
           upstream: `127.0.0.1:${port}`,
           enabled: true,
-          ...(kind === 'election' ? { zk_advertise: listenOf.get(peerName(to.id, from.id, kind))! } : {}),
+          ...(kind === 'election'
+            ? { zk_advertise: listenOf.get(peerName(to.id, from.id, kind))! }
+            : { redial_refused_ms: quorumRedialMs }),
         });
       }
     }

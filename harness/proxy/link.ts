@@ -15,6 +15,12 @@ const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const LOW_WATER_BYTES = 1024 * 1024;
 /** How long a closing connection may take to flush its last bytes before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * The pause between dials of an upstream that refused (with `redialRefusedMs`): ZooKeeper's own
+ * between a follower's attempts to connect to its leader (Learner's
+ * leaderConnectDelayDuringRetryMs, 100 ms by default).
+ */
+const REDIAL_INTERVAL_MS = 100;
 
 interface Slot {
   readonly name: string;
@@ -166,29 +172,80 @@ export interface ConnectionOptions {
   readonly onClosed: (connection: Connection) => void;
   /** A fresh rewriter of the client's bytes for each connection, if the proxy has one. */
   readonly upstreamRewriter?: () => StreamRewriter;
+  /**
+   * How long to keep dialling an upstream that refuses, every REDIAL_INTERVAL_MS, holding the
+   * client's connection (its bytes wait, unread) before closing it. 0 or absent: closed at once,
+   * as Toxiproxy does.
+   *
+   * Why: the client's connect already succeeded, to us, so a refusal reaches it as a connection
+   * closed after it was made, and a program can treat the two differently. A ZooKeeper follower
+   * retries a refused connect to its new leader (for initLimit ticks) but gives up on a closed
+   * one: it goes back to the election, and the new leader waits out initLimit ticks for it. Behind
+   * a proxy that closes at once, a follower that is quicker than its leader's listener turned an
+   * election of ~0.2 s into one of 5 s and more.
+   */
+  readonly redialRefusedMs?: number;
 }
 
 export class Connection {
   private readonly client: Socket;
-  private readonly server: Socket;
+  private server: Socket;
   private links: { upstream: Link; downstream: Link } | undefined;
   private closing = false;
   private closed = false;
   private openSockets = 2;
+  /** When dialling a refusing upstream again stops (performance.now() time). */
+  private readonly redialUntil: number;
+  /** The last upstream dial failed with this code (before any link started). */
+  private dialError: string | undefined;
+  /** The next dial of a refusing upstream, while one is pending. */
+  private redialTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.client = options.client;
-    this.server = connect({
-      host: options.upstream.host,
-      port: options.upstream.port,
+    this.redialUntil = performance.now() + (options.redialRefusedMs ?? 0);
+    this.client.on('error', () => {}); // a 'close' event follows; that is where we act
+    this.client.on('close', () => this.socketClosed(this.client));
+    this.server = this.dial();
+  }
+
+  private dial(): Socket {
+    const server = connect({
+      host: this.options.upstream.host,
+      port: this.options.upstream.port,
       noDelay: true,
       allowHalfOpen: true,
     });
-    for (const socket of [this.client, this.server]) {
-      socket.on('error', () => {}); // a 'close' event follows; that is where we act
-      socket.on('close', () => this.socketClosed(socket));
-    }
-    this.server.once('connect', () => this.startLinks());
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      if (!this.links) this.dialError = error.code; // the 'close' that follows acts on it
+    });
+    server.on('close', () => this.socketClosed(server));
+    server.once('connect', () => this.startLinks());
+    return server;
+  }
+
+  /**
+   * After a refused dial: dials again later, when the client is still there and time is left.
+   * The refused socket then stays counted as open: its successor takes its place.
+   */
+  private redialLater(): boolean {
+    const refused = this.dialError === 'ECONNREFUSED';
+    if (!refused || this.closing || this.client.destroyed) return false;
+    if (performance.now() + REDIAL_INTERVAL_MS > this.redialUntil) return false;
+    this.dialError = undefined;
+    this.redialTimer = setTimeout(() => {
+      this.redialTimer = undefined;
+      this.server = this.dial();
+    }, REDIAL_INTERVAL_MS);
+    return true;
+  }
+
+  /** Gives up a pending redial; the upstream socket it stood for counts as closed. */
+  private cancelRedial(): void {
+    if (this.redialTimer === undefined) return;
+    clearTimeout(this.redialTimer);
+    this.redialTimer = undefined;
+    this.socketClosed(this.server);
   }
 
   /** This connection's link for a direction; none until the upstream connection is made. */
@@ -201,6 +258,7 @@ export class Connection {
     this.links?.upstream.dispose();
     this.links?.downstream.dispose();
     this.closing = true;
+    this.cancelRedial();
     this.client.destroy();
     this.server.destroy();
   }
@@ -210,6 +268,7 @@ export class Connection {
     this.links?.upstream.dispose();
     this.links?.downstream.dispose();
     this.closing = true;
+    this.cancelRedial();
     for (const socket of [this.client, this.server]) {
       if (socket.destroyed) continue;
       try {
@@ -269,7 +328,11 @@ export class Connection {
   }
 
   private socketClosed(socket: Socket): void {
-    if (socket === this.client && !this.server.destroyed && !this.links) this.server.destroy();
+    if (socket === this.server && !this.links && this.redialLater()) return;
+    if (socket === this.client && !this.links) {
+      this.cancelRedial();
+      if (!this.server.destroyed) this.server.destroy();
+    }
     if (socket === this.server && !this.client.destroyed && !this.links) this.client.destroy(); // upstream refused
     if (this.links && !this.closing) {
       const from = socket === this.client ? this.links.upstream : this.links.downstream;

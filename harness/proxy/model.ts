@@ -76,7 +76,15 @@ export interface ProxyRequest {
    * advertise in place of the dialler's own (see zk-election.ts). Loopback host:port.
    */
   readonly zkAdvertise?: string;
+  /**
+   * zkcheck's extension (a real Toxiproxy ignores it): how long, in ms, to keep dialling an
+   * upstream that refuses before the client's connection is closed (see link.ts, `Connection`).
+   */
+  readonly redialRefusedMs?: number;
 }
+
+/** The longest `redial_refused_ms` accepted: ten minutes. */
+export const MAX_REDIAL_REFUSED_MS = 600_000;
 
 /** The fields of `POST|PATCH /proxies/{name}`, with the proxy's current values as defaults. */
 export interface ProxyUpdate {
@@ -131,6 +139,7 @@ export function parseProxyRequest(body: unknown, where = ''): ProxyRequest {
   if (upstream === '') throw Errors.missingField(`upstream${where}`);
   const zkAdvertise = optionalString(fields, 'zk_advertise');
   if (zkAdvertise !== undefined) parseListen(zkAdvertise); // loopback host:port, or 400
+  const redialRefusedMs = optionalDuration(fields, 'redial_refused_ms', MAX_REDIAL_REFUSED_MS);
   return {
     name,
     listen: parseListen(listen === '' ? '127.0.0.1:0' : listen),
@@ -138,6 +147,7 @@ export function parseProxyRequest(body: unknown, where = ''): ProxyRequest {
     upstreamAddress: parseUpstream(upstream),
     enabled,
     ...(zkAdvertise === undefined ? {} : { zkAdvertise }),
+    ...(redialRefusedMs === undefined ? {} : { redialRefusedMs }),
   };
 }
 
@@ -247,6 +257,17 @@ function optionalString(fields: Record<string, unknown>, key: string): string | 
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string')
     throw Errors.badBody(`${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A whole number of milliseconds from 0 to `max`, or absent. */
+function optionalDuration(fields: Record<string, unknown>, key: string, max: number): number | undefined {
+  const value = fields[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max)
+    throw Errors.badBody(
+      `${key} must be a whole number of ms from 0 to ${max}, got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 

@@ -26,6 +26,8 @@ export interface ProxyJson {
   toxics: Toxic[];
   /** zkcheck's extension: the election address this proxy advertises (see zk-election.ts). */
   zk_advertise?: string;
+  /** zkcheck's extension: how long a refused upstream is dialled again (see link.ts). */
+  redial_refused_ms?: number;
 }
 
 export interface ProxyConfig {
@@ -34,6 +36,7 @@ export interface ProxyConfig {
   readonly upstream: string;
   readonly upstreamAddress: Address;
   readonly zkAdvertise?: string;
+  readonly redialRefusedMs?: number;
 }
 
 export class TcpProxy {
@@ -45,10 +48,12 @@ export class TcpProxy {
   private readonly toxics: Toxic[] = [];
   private readonly connections = new Set<Connection>();
   private readonly zkAdvertise?: string;
+  private readonly redialRefusedMs?: number;
 
   constructor(config: ProxyConfig) {
     this.name = config.name;
     this.zkAdvertise = config.zkAdvertise;
+    this.redialRefusedMs = config.redialRefusedMs;
     this.listenAddress = config.listen;
     this.upstream = config.upstream;
     this.upstreamAddress = config.upstreamAddress;
@@ -166,6 +171,7 @@ export class TcpProxy {
       toxics: this.listToxics(),
     };
     if (this.zkAdvertise !== undefined) json.zk_advertise = this.zkAdvertise;
+    if (this.redialRefusedMs !== undefined) json.redial_refused_ms = this.redialRefusedMs;
     return json;
   }
 
@@ -183,6 +189,7 @@ export class TcpProxy {
       upstream: this.upstreamAddress,
       toxics: (direction) => this.toxicsFor(direction),
       onClosed: (closed) => this.connections.delete(closed),
+      redialRefusedMs: this.redialRefusedMs,
       upstreamRewriter:
         this.zkAdvertise === undefined ? undefined : () => initialMessageRewriter(this.zkAdvertise!),
     });

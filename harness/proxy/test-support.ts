@@ -119,9 +119,13 @@ export class TestServer {
     readonly port: number,
   ) {}
 
-  static async start(mode: 'echo' | 'record'): Promise<TestServer> {
+  /** On `port` when given (one freed a moment ago, say), else on a free one. */
+  static async start(mode: 'echo' | 'record', port = 0): Promise<TestServer> {
     const server = createServer({ allowHalfOpen: true, noDelay: true });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
     const address = server.address();
     const testServer = new TestServer(server, typeof address === 'object' && address ? address.port : 0);
     server.on('connection', (socket) => {

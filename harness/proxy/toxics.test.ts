@@ -288,6 +288,85 @@ describe('fault proxy on the wire', () => {
     await client.waitForClose(2_000);
   });
 
+  describe('redial_refused_ms (our extension): a refused upstream is dialled again before the client is closed', () => {
+    /** A loopback port nothing listens on now (a server's, closed). */
+    async function freedPort(): Promise<number> {
+      const gone = await TestServer.start('record');
+      await gone.close();
+      return gone.port;
+    }
+    async function redialProxyTo(upstreamPort: number, redialMs: number) {
+      proxyCount += 1;
+      const proxy = await toxiproxy.createProxy({
+        name: `p${proxyCount}`,
+        listen: '127.0.0.1:0',
+        upstream: `127.0.0.1:${upstreamPort}`,
+        redial_refused_ms: redialMs,
+      } as never);
+      return { proxy, port: Number(proxy.listen.split(':')[1]) };
+    }
+
+    it('holds the client while the upstream refuses, then delivers its bytes once it listens', async () => {
+      const upstreamPort = await freedPort();
+      const { proxy, port } = await redialProxyTo(upstreamPort, 5_000);
+      const { data } = await toxiproxy.api.get<{ redial_refused_ms?: number }>(proxy.getPath());
+      expect(data.redial_refused_ms).toBe(5_000);
+      const client = await connectPeer(port);
+      client.write('sent before the server listened|');
+      await sleep(400); // several refused dials
+      expect(client.open).toBe(true);
+      const late = await TestServer.start('echo', upstreamPort);
+      try {
+        await client.waitForBytes('sent before the server listened|'.length);
+        expect(await roundTrip(client, 'and after')).toBeLessThan(2_500);
+        expect(client.text).toBe('sent before the server listened|and after');
+      } finally {
+        client.destroy();
+        await late.close();
+      }
+    });
+
+    it('closes the client once the window has passed, not before', async () => {
+      const { port } = await redialProxyTo(await freedPort(), 600);
+      const started = performance.now();
+      const client = await connectPeer(port);
+      const ending = await client.waitForClose(3_000);
+      expect(ending.at - started).toBeGreaterThanOrEqual(400);
+    });
+
+    it('disabling the proxy closes a held client at once, and the proxy serves again when enabled', async () => {
+      const upstreamPort = await freedPort();
+      const { proxy, port } = await redialProxyTo(upstreamPort, 30_000);
+      const held = await connectPeer(port);
+      await sleep(250);
+      expect(held.open).toBe(true);
+      await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
+      await held.waitForClose(2_000);
+      const late = await TestServer.start('echo', upstreamPort);
+      try {
+        await proxy.update({ enabled: true, listen: proxy.listen, upstream: proxy.upstream });
+        const client = await connectPeer(port);
+        expect(await roundTrip(client, 'served')).toBeLessThan(2_500);
+        client.destroy();
+      } finally {
+        await late.close();
+      }
+    });
+
+    it('refuses a redial_refused_ms that is not a whole number of ms up to ten minutes', async () => {
+      for (const bad of [-1, 1.5, 'soon', 600_001]) {
+        await expect(
+          toxiproxy.createProxy({
+            name: `bad-redial-${String(bad)}`,
+            listen: '127.0.0.1:0',
+            upstream: '127.0.0.1:1',
+            redial_refused_ms: bad,
+          } as never),
+        ).rejects.toThrow(/status code 400/);
+      }
+    });
+  });
+
   it('POST /reset re-enables every proxy and removes every toxic', async () => {
     const { proxy, port } = await proxyTo(echo);
     await proxy.addToxic(toxic('latency', 'downstream', { latency: 5_000, jitter: 0 }));
