@@ -3,27 +3,56 @@
  * for 3 and 5 nodes on each provider that can run here, and the time to tear down. Each case runs
  * `ZKCHECK_BENCH_ROUNDS` times (default 3); prints min / median / max. Targets on a 2-core
  * machine: 3 nodes <= 5 s, 5 nodes <= 8 s to quorum.
+ *
+ * Also, once quorum is reached, the failover time: from cutting the leader off (every link of it
+ * blackholed) until another node leads. No target; its floor is the followers' wait before they
+ * give the leader up, syncLimit ticks (2 s with the default timing), plus the election.
  */
 import { dockerAnswers } from '../harness/cluster/docker.js';
 import { startEnsemble } from '../harness/cluster/ensemble.js';
 import { doctorChecks } from '../harness/cluster/select.js';
-import type { ProviderName } from '../harness/cluster/types.js';
+import type { Ensemble, ProviderName } from '../harness/cluster/types.js';
 
 const ROUNDS = Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 3);
 const TARGET_MS: Record<number, number> = { 3: 5000, 5: 8000 };
 
 interface Sample {
   quorumMs: number;
+  failoverMs: number;
   teardownMs: number;
+}
+
+/** Cuts the leader off and waits for another node to lead; the time that took. */
+async function failover(ensemble: Ensemble): Promise<number> {
+  const old = await ensemble.leader();
+  if (old === undefined) throw new Error('no leader to cut off');
+  const started = performance.now();
+  await ensemble.links.isolate(old);
+  try {
+    while (performance.now() - started < 60_000) {
+      const status = await ensemble.status();
+      if (status.some((s) => s.mode === 'leader' && s.id !== old)) return performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no new leader within 60 s of cutting node ${old} off`);
+  } finally {
+    await ensemble.links.healAll();
+  }
 }
 
 async function once(provider: ProviderName, size: number): Promise<Sample> {
   const started = performance.now();
   const ensemble = await startEnsemble({ provider, size, quorumTimeoutMs: 60_000 });
   const quorumMs = performance.now() - started;
-  const stopping = performance.now();
-  await ensemble.stop();
-  return { quorumMs, teardownMs: performance.now() - stopping };
+  let failoverMs = NaN;
+  let stopping = NaN;
+  try {
+    failoverMs = await failover(ensemble);
+  } finally {
+    stopping = performance.now();
+    await ensemble.stop(); // also when the failover failed: nothing is left behind
+  }
+  return { quorumMs, failoverMs, teardownMs: performance.now() - stopping };
 }
 
 function summary(values: number[]): string {
@@ -55,6 +84,7 @@ async function main(): Promise<void> {
       const verdict = median <= TARGET_MS[size] ? 'ok' : 'OVER TARGET';
       missed ||= median > TARGET_MS[size];
       console.log(`${provider} ${size} nodes  to quorum: ${summary(quorum)}  [${verdict}]`);
+      console.log(`${provider} ${size} nodes  failover:  ${summary(samples.map((s) => s.failoverMs))}`);
       console.log(`${provider} ${size} nodes  teardown:  ${summary(samples.map((s) => s.teardownMs))}`);
     }
   }
