@@ -11,6 +11,7 @@
 import { dockerAnswers } from '../harness/cluster/docker.js';
 import { startEnsemble } from '../harness/cluster/ensemble.js';
 import { doctorChecks } from '../harness/cluster/select.js';
+import { eventually } from '../harness/cluster/testing.js';
 import type { Ensemble, ProviderName } from '../harness/cluster/types.js';
 
 const ROUNDS = Number(process.env.ZKCHECK_BENCH_ROUNDS ?? 3);
@@ -29,12 +30,13 @@ async function failover(ensemble: Ensemble): Promise<number> {
   const started = performance.now();
   await ensemble.links.isolate(old);
   try {
-    while (performance.now() - started < 60_000) {
-      const status = await ensemble.status();
-      if (status.some((s) => s.mode === 'leader' && s.id !== old)) return performance.now() - started;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`no new leader within 60 s of cutting node ${old} off`);
+    await eventually(
+      `a new leader after cutting node ${old} off`,
+      60_000,
+      async () => (await ensemble.status()).some((s) => s.mode === 'leader' && s.id !== old) || undefined,
+      50,
+    );
+    return performance.now() - started;
   } finally {
     await ensemble.links.healAll();
   }

@@ -29,7 +29,7 @@ for (const file of files) {
   const history = await readHistoryFile(file, { format: 'edn' });
   checkWellFormed(history, file);
   const ops = toOperations(history);
-  validateOperations(ops, resolveModel(spec));
+  validateOperations(ops, model);
   inputs.push(ops);
 }
 let ms = 0;

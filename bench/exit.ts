@@ -3,8 +3,9 @@
  * (nodejs/node#54918; harness/exit-guard.ts), with and without the guard the zkcheck launcher
  * runs. Each run is a fresh process (bench/exit-child.ts) that checks the 120 Knossos
  * cas-register histories and ends at once, the worst case we know: compiles of the functions that
- * became hot are still in flight as the event loop ends. A run that has not exited after ZKCHECK_EXIT_TIMEOUT_S (default
- * 10) is counted as hung and killed. ZKCHECK_EXIT_RUNS (default 100) runs per mode, alternating.
+ * became hot are still in flight as the event loop ends. A run that has not exited after
+ * ZKCHECK_EXIT_TIMEOUT_S (default 10) is counted as hung and killed. ZKCHECK_EXIT_RUNS (default
+ * 100) runs per mode, alternating.
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';

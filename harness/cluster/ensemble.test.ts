@@ -111,8 +111,9 @@ for (const provider of ['local', 'docker'] as const) {
         await e.links.isolate(old);
         try {
           // ~2.4 s: the followers notice after syncLimit ticks (2 s), then elect. It took 7-18 s
-          // (once over 30) while a quorum proxy closed a follower's connection to its new leader
-          // at once when the leader was not listening yet: see the check after this wait.
+          // while a quorum proxy closed a follower's connection to its new leader at once when the
+          // leader was not listening yet (see the check after this wait); once over 30 s, a run
+          // whose logs were not kept.
           let seen = '';
           const fresh = await eventually(
             () => `a new leader among the rest (last seen: ${seen})`,

@@ -328,12 +328,16 @@ export class Connection {
   }
 
   private socketClosed(socket: Socket): void {
-    if (socket === this.server && !this.links && this.redialLater()) return;
-    if (socket === this.client && !this.links) {
-      this.cancelRedial();
-      if (!this.server.destroyed) this.server.destroy();
+    if (!this.links) {
+      // Before the upstream connection was made: one side gone takes the other along.
+      if (socket === this.server) {
+        if (this.redialLater()) return;
+        if (!this.client.destroyed) this.client.destroy(); // upstream refused (and no more redials)
+      } else {
+        this.cancelRedial();
+        if (!this.server.destroyed) this.server.destroy();
+      }
     }
-    if (socket === this.server && !this.client.destroyed && !this.links) this.client.destroy(); // upstream refused
     if (this.links && !this.closing) {
       const from = socket === this.client ? this.links.upstream : this.links.downstream;
       const to = socket === this.client ? this.links.downstream : this.links.upstream;
